@@ -1,0 +1,43 @@
+import ArgumentParser
+import Logging
+import Shared
+
+/// Weekly refits and the forecasting CLI.
+@main
+struct TrainerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "Trainer",
+        abstract: "StockHub's model trainer.",
+        subcommands: [Schedule.self, RunOnce.self],
+        defaultSubcommand: Schedule.self)
+}
+
+struct Schedule: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Refit models on TRAIN_SCHEDULE (the Procfile's trainer process).")
+
+    func run() async throws {
+        let settings = Settings.loadOrExit()
+        StockHubLogging.bootstrap(level: settings.logLevel)
+        let logger = Logger(label: "stockhub.trainer")
+        let clients = SystemClients(settings: settings, applicationName: "stockhub-trainer")
+        await ProcessStartup.announce("Trainer", settings: settings, clients: clients, logger: logger)
+        logger.info("native libraries", metadata: [
+            "xgboost": .string(NativeLibraries.xgboostVersion), "openblas": .string(NativeLibraries.openBLASConfig),
+        ])
+        try await ProcessStartup.run(
+            [WaitForShutdownService(logger: logger, message: "Trainer idle: scheduled refits are not implemented yet (the model-training issue adds them); waiting for SIGTERM")],
+            logger: logger)
+        await clients.shutdown()
+        logger.info("Trainer stopped")
+    }
+}
+
+struct RunOnce: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Refit every model once and exit.")
+
+    func run() async throws {
+        _ = Settings.loadOrExit()
+        print("Trainer run: not implemented yet — model training arrives with the forecasting issues.")
+        throw ExitCode(1)
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Hummingbird
+import Shared
+
+/// Liveness, dependency status, the API contract and the dashboard page.
+struct SystemController<Context: RequestContext> {
+    let clients: SystemClients
+    let settings: Settings
+    let startedAt: ContinuousClock.Instant
+    let openAPI: OpenAPIDocument
+
+    func addRoutes(to routes: RouteTable<Context>) {
+        routes.get("/health") { _, _ in try JSONBody.response(Health(status: "ok")) }
+        routes.get("/api/status") { _, _ in try await status() }
+        routes.get("/openapi.yaml") { _, _ in try openAPI.response() }
+        routes.get("/") { _, _ in Dashboard.response() }
+    }
+
+    struct Health: Codable { let status: String }
+
+    struct Status: Codable {
+        /// `ok` when every dependency is, else `degraded`.
+        let status: String
+        let version: String
+        let environment: String
+        let uptimeSeconds: Int
+        let modelVersion: String
+        let dependencies: [String: DependencyStatus]
+
+        enum CodingKeys: String, CodingKey {
+            case status, version, environment, dependencies
+            case uptimeSeconds = "uptime_seconds"
+            case modelVersion = "model_version"
+        }
+    }
+
+    /// 200 when all dependencies answer, 503 otherwise, with the same body: monitors can alert on
+    /// the status code and people can read why.
+    private func status() async throws -> Response {
+        let checks = await DependencyHealth.check(clients)
+        let healthy = checks.allSatisfy(\.isOK)
+        let body = Status(
+            status: healthy ? "ok" : "degraded",
+            version: StockHubVersion.current,
+            environment: settings.environment.rawValue,
+            uptimeSeconds: Int(startedAt.duration(to: .now).components.seconds),
+            modelVersion: settings.modelVersion,
+            dependencies: Dictionary(uniqueKeysWithValues: checks.map { ($0.name, $0) }))
+        return try JSONBody.response(body, status: healthy ? .ok : .serviceUnavailable)
+    }
+}
+
+/// JSON responses in one style: snake_case keys written out by the types, sorted for stable output.
+enum JSONBody {
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+}
+
+/// The API's contract, `openapi.yaml`, read once at start from the resources bundled with the binary.
+struct OpenAPIDocument: Sendable {
+    let text: String?
+
+    static func load() -> OpenAPIDocument {
+        OpenAPIDocument(text: candidates().lazy.compactMap { try? String(contentsOf: $0, encoding: .utf8) }.first)
+    }
+
+    /// SwiftPM copies resources into `StockHub_WebAPI.resources` beside the executable; a
+    /// checkout also has the source file. Bundle.module is not used: it traps when missing.
+    static func candidates() -> [URL] {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        return [
+            executable.appendingPathComponent("StockHub_WebAPI.resources/openapi.yaml"),
+            URL(fileURLWithPath: "Sources/WebAPI/Resources/openapi.yaml"),
+            source.appendingPathComponent("Resources/openapi.yaml"),
+        ]
+    }
+
+    func response() throws -> Response {
+        guard let text else {
+            throw APIError(.serviceUnavailable, kind: "unavailable", title: "Contract not bundled",
+                           detail: "openapi.yaml was not deployed beside the WebAPI binary (StockHub_WebAPI.resources).")
+        }
+        return Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+enum StockHubVersion {
+    static let current = "0.1.0"
+}
