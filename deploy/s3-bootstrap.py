@@ -92,7 +92,9 @@ def main():
         return 1
 
     # A wrong secret must be refused, otherwise authentication is not on.
-    bad = client("s3", args.endpoint, args.region, key_id, secret[:-1] + "x")
+    # Change the first character to one it is guaranteed not to be already.
+    wrong_secret = ("A" if secret[0] != "A" else "B") + secret[1:]
+    bad = client("s3", args.endpoint, args.region, key_id, wrong_secret)
     try:
         bad.list_objects_v2(Bucket=args.bucket, MaxKeys=1)
     except ClientError as exc:

@@ -135,7 +135,7 @@ port_taken_retry() {
 
 fail_with_log() {
   local name=$1 log=$2
-  echo "services: $name did not become ready within ${READY_TIMEOUT}s; end of $log:" >&2
+  echo "services: $name failed to start or to become ready (timeout ${READY_TIMEOUT}s); end of $log:" >&2
   tail -n 25 -- "$log" >&2 2>/dev/null || true
   exit 1
 }

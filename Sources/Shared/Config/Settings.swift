@@ -64,7 +64,8 @@ extension Settings {
         let production = environment == .production
         self.environment = environment
         self.host = try reader.string("HOST", default: production ? "0.0.0.0" : "127.0.0.1")
-        self.port = try reader.integer("PORT", default: 8080, range: 1...65535)
+        // 0 asks the OS for a free port (tests run several servers at once).
+        self.port = try reader.integer("PORT", default: 8080, range: 0...65535)
         self.logLevel = try reader.oneOf("LOG_LEVEL", ["trace", "debug", "info", "notice", "warning", "error", "critical"], default: "info")
 
         let redisURL = try reader.string("REDIS_URL", default: production ? nil : "redis://127.0.0.1:6379/0")
@@ -186,8 +187,11 @@ extension Settings {
             }
             let rest = storageURL.dropFirst("s3://".count).split(separator: "/", maxSplits: 1)
             bucket = rest.first.map(String.init) ?? ""
-            prefix = rest.count > 1 ? String(rest[1]) : ""
+            prefix = rest.count > 1 ? String(rest[1]).trimmingCharacters(in: CharacterSet(charactersIn: "/")) : ""
             try checkBucket(bucket, variable: "STORAGE_URL")
+            do { try ArtifactKey.validatePrefix(prefix) } catch {
+                throw ConfigError("STORAGE_URL", "the prefix after the bucket may use only A-Z a-z 0-9 . _ ~ - and /, got \"\(prefix)\"")
+            }
         } else if let bucketVariable {
             bucket = bucketVariable
             try checkBucket(bucket, variable: "MODELS_BUCKET")

@@ -154,9 +154,11 @@ final class CurlHandle: BlockingConnection, @unchecked Sendable {
             if header.name.lowercased() == "content-type" { hasContentType = true }
             headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")
         }
-        // Without these curl would add `Expect: 100-continue` (a wasted round trip) and a form
-        // content type to bodies sent with POSTFIELDS.
-        headerList = curl_slist_append(headerList, "Expect:")
+        // Without these curl would wait for `100 Continue` (a wasted round trip) before sending a
+        // large body, and label bodies sent with POSTFIELDS as a form. The usual fix, an empty
+        // `Expect:` header, breaks curl 7.88's SigV4 signature (it signs a header it then omits),
+        // so signed requests keep the header and set the wait to zero instead.
+        if request.sigV4 == nil { headerList = curl_slist_append(headerList, "Expect:") }
         if !request.body.isEmpty || request.method == "PUT" || request.method == "POST", !hasContentType {
             headerList = curl_slist_append(headerList, "Content-Type: application/octet-stream")
         }
@@ -171,6 +173,7 @@ final class CurlHandle: BlockingConnection, @unchecked Sendable {
                 _ = stockhub_curl_setopt_long(handle, CURLOPT_PROTOCOLS, Int(CURLPROTO_HTTP | CURLPROTO_HTTPS))
                 _ = stockhub_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorPointer.baseAddress)
                 _ = stockhub_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
+                _ = stockhub_curl_setopt_long(handle, CURLOPT_EXPECT_100_TIMEOUT_MS, 0)
                 _ = stockhub_curl_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteBody)
                 _ = stockhub_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer.toOpaque())
                 _ = stockhub_curl_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, curlWriteHeader)

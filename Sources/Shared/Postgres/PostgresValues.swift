@@ -44,7 +44,15 @@ extension UUID: PostgresEncodable {
 }
 extension Date: PostgresEncodable {
     public func postgresParameter() throws(PostgresError) -> PostgresParameter {
-        .text(Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(self))
+        // Microseconds, Postgres's own resolution (ISO8601FormatStyle stops at milliseconds).
+        let microseconds = Int64((timeIntervalSince1970 * 1_000_000).rounded())
+        var seconds = time_t(microseconds >= 0 ? microseconds / 1_000_000 : (microseconds - 999_999) / 1_000_000)
+        let fraction = microseconds - Int64(seconds) * 1_000_000
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let text = String(format: "%04d-%02d-%02d %02d:%02d:%02d.%06lld+00", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                          parts.tm_hour, parts.tm_min, parts.tm_sec, fraction)
+        return .text(text)
     }
 }
 extension Array: PostgresEncodable where Element == UInt8 {

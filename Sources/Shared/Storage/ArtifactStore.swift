@@ -51,14 +51,19 @@ public protocol ArtifactStore: Sendable {
 }
 
 enum ArtifactKey {
+    static let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-/")
+
     /// Same rules for every store, so a key valid on disk is valid on S3 and vice versa.
     static func validate(_ key: String) throws(StorageError) {
         if key.isEmpty { throw .invalidKey(key: key, reason: "empty") }
         if key.utf8.count > 1024 { throw .invalidKey(key: key, reason: "longer than 1024 bytes") }
         if key.hasPrefix("/") { throw .invalidKey(key: key, reason: "starts with /") }
         if key.hasSuffix("/") { throw .invalidKey(key: key, reason: "ends with /") }
-        if key.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f || $0 == "\\" }) {
-            throw .invalidKey(key: key, reason: "contains a control character or backslash")
+        // Only characters that need no escaping anywhere: curl 7.88's SigV4 signer mis-signs
+        // percent-encoded paths and queries (curl issues 13754, 16927), and every StockHub key
+        // (`models/{model}/{version}/{SYMBOL}.bin`) fits this set anyway.
+        if let bad = key.unicodeScalars.first(where: { !allowed.contains($0) }) {
+            throw .invalidKey(key: key, reason: "contains \"\(bad.escaped(asASCII: true))\"; keys use only A-Z a-z 0-9 . _ ~ - and /")
         }
         for segment in key.split(separator: "/", omittingEmptySubsequences: false) {
             if segment.isEmpty { throw .invalidKey(key: key, reason: "contains an empty path segment (//)") }

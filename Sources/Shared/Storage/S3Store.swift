@@ -79,17 +79,19 @@ public struct S3Store: ArtifactStore {
         try ArtifactKey.validatePrefix(prefix)
         let fullPrefix = settings.prefix.isEmpty ? prefix : settings.prefix + "/" + prefix
         var found: [ArtifactInfo] = []
-        var token: String?
+        // Pages continue with `start-after` (the last key seen) rather than the continuation
+        // token: tokens hold + / = that curl 7.88 cannot sign when escaped, keys never do.
+        var startAfter: String?
         repeat {
             var query = [("list-type", "2"), ("max-keys", String(pageSize)), ("prefix", fullPrefix)]
-            if let token { query.append(("continuation-token", token)) }
+            if let startAfter { query.append(("start-after", startAfter)) }
             let response = try await send("GET", bucketURL(query: query))
             guard response.status == 200 else { throw error(from: response, key: prefix) }
             let page = try S3XML.listPage(response.body, store: location)
             let strip = settings.prefix.isEmpty ? 0 : settings.prefix.count + 1
             found += page.objects.map { ArtifactInfo(key: String($0.key.dropFirst(strip)), size: $0.size, lastModified: $0.lastModified) }
-            token = page.isTruncated ? page.nextToken : nil
-        } while token != nil
+            startAfter = page.isTruncated ? page.objects.last?.key : nil
+        } while startAfter != nil
         return found.sorted { $0.key < $1.key }
     }
 
@@ -116,16 +118,16 @@ public struct S3Store: ArtifactStore {
         }
     }
 
+    /// Keys and prefixes are validated to unreserved characters and `/`, so they go into the
+    /// URL as they are: no escaping for curl's signer to get wrong.
     func objectURL(_ key: String) -> String {
-        let path = (settings.prefix.isEmpty ? key : settings.prefix + "/" + key)
-            .split(separator: "/").map { S3Store.encode(String($0)) }.joined(separator: "/")
-        return baseURL() + "/" + path
+        baseURL() + "/" + (settings.prefix.isEmpty ? key : settings.prefix + "/" + key)
     }
 
-    /// Query parameters are sorted and strictly encoded here, so the query curl signs is
-    /// already in SigV4's canonical form.
+    /// Query parameters sorted by name, as SigV4's canonical query wants them; curl escapes the
+    /// `/` in values itself when it signs.
     func bucketURL(query: [(String, String)]) -> String {
-        let canonical = query.sorted { $0.0 < $1.0 }.map { "\(S3Store.encode($0.0))=\(S3Store.encode($0.1))" }.joined(separator: "&")
+        let canonical = query.sorted { $0.0 < $1.0 }.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
         // Path style names the bucket as the path (`/bucket?…`); virtual-hosted uses the root (`/?…`).
         return baseURL() + (settings.addressing == .path ? "?" : "/?") + canonical
     }
@@ -136,26 +138,11 @@ public struct S3Store: ArtifactStore {
         let endpoint = settings.endpoint ?? "https://s3.\(settings.region).amazonaws.com"
         switch settings.addressing {
         case .path:
-            return endpoint + "/" + S3Store.encode(settings.bucket)
+            return endpoint + "/" + settings.bucket
         case .virtual:
             guard let schemeEnd = endpoint.range(of: "://") else { return endpoint }
             return endpoint[..<schemeEnd.upperBound] + settings.bucket + "." + endpoint[schemeEnd.upperBound...]
         }
-    }
-
-    /// RFC 3986 encoding as SigV4 wants it: everything but A-Z a-z 0-9 - . _ ~ as %XX (upper hex).
-    static func encode(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                out += String(format: "%%%02X", byte)
-            }
-        }
-        return out
     }
 
     private func error(from response: HTTPClientResponse, key: String) -> StorageError {

@@ -8,7 +8,6 @@ enum S3XML {
     struct ListPage {
         var objects: [(key: String, size: Int, lastModified: Date?)] = []
         var isTruncated = false
-        var nextToken: String?
     }
 
     static func listPage(_ body: [UInt8], store: String) throws -> ListPage {
@@ -22,7 +21,6 @@ enum S3XML {
         for element in elements {
             switch element.path {
             case ["ListBucketResult", "IsTruncated"]: page.isTruncated = element.text == "true"
-            case ["ListBucketResult", "NextContinuationToken"]: page.nextToken = element.text
             case ["ListBucketResult", "Contents", "Key"]: key = element.text
             case ["ListBucketResult", "Contents", "Size"]: size = Int(element.text) ?? 0
             case ["ListBucketResult", "Contents", "LastModified"]:

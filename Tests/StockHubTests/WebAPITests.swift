@@ -1,0 +1,195 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+@testable import Shared
+import Testing
+@testable import WebAPI
+
+@Suite("WebAPI routes and conventions")
+struct WebAPIRouteTests {
+    let contract: OpenAPIContract
+
+    init() throws { contract = try OpenAPIContract.load() }
+
+    /// The app wired to the real services the test command started.
+    static func liveDependencies() throws -> AppDependencies {
+        let settings = try Settings(environment: TestServices.environment().merging(["PORT": "0"]) { $1 })
+        return AppDependencies(settings: settings, clients: SystemClients(settings: settings, applicationName: "stockhub-tests"))
+    }
+
+    /// The same app with every dependency pointing at a closed port.
+    static func deadDependencies() throws -> AppDependencies {
+        let port = try freePort()
+        let settings = try Settings(environment: [
+            "PORT": "0", "REDIS_URL": "redis://127.0.0.1:\(port)/0", "DATABASE_URL": "postgres://x:y@127.0.0.1:\(port)/none",
+            "STORAGE_URL": "s3://nowhere", "S3_ENDPOINT": "http://127.0.0.1:\(port)", "S3_ACCESS_KEY_ID": "k", "S3_SECRET_ACCESS_KEY": "s",
+        ])
+        return AppDependencies(settings: settings, clients: SystemClients(settings: settings, applicationName: "stockhub-tests"))
+    }
+
+    func checkContract(_ method: String, _ path: String, _ response: TestResponse, documentedPath: String? = nil) {
+        let problems = contract.violations(method: method, path: documentedPath ?? path, status: Int(response.status.code),
+                                           contentType: response.headers[.contentType], body: Data(buffer: response.body))
+        #expect(problems.isEmpty, "\(method) \(path): \(problems)")
+    }
+
+    @Test func everyRegisteredRouteIsDocumentedAndEveryDocumentedRouteExists() throws {
+        let (_, routes) = buildRouter(try Self.liveDependencies())
+        let registered = Set(routes.map { "\($0.method) \($0.path)" })
+        #expect(registered.subtracting(contract.operations).isEmpty, "undocumented: \(registered.subtracting(contract.operations).sorted())")
+        #expect(contract.operations.subtracting(registered).isEmpty, "documented but not served: \(contract.operations.subtracting(registered).sorted())")
+    }
+
+    @Test func healthAndStatusReportRealDependencies() async throws {
+        let app = buildApplication(try Self.liveDependencies(), logger: Logger(label: "test"))
+        try await app.test(.router) { client in
+            let health = try await client.execute(uri: "/health", method: .get)
+            #expect(health.status == .ok)
+            checkContract("GET", "/health", health)
+
+            let status = try await client.execute(uri: "/api/status", method: .get)
+            let text = String(buffer: status.body)
+            #expect(status.status == .ok, "\(text)")
+            checkContract("GET", "/api/status", status)
+            for name in ["redis", "postgres", "storage"] { #expect(text.contains("\"\(name)\":{"), "\(text)") }
+            #expect(!text.contains(try TestServices.variable("S3_SECRET_ACCESS_KEY")))
+
+            let spec = try await client.execute(uri: "/openapi.yaml", method: .get)
+            #expect(spec.status == .ok)
+            #expect(String(buffer: spec.body).hasPrefix("openapi: 3.1"))
+            checkContract("GET", "/openapi.yaml", spec)
+
+            let page = try await client.execute(uri: "/", method: .get)
+            #expect(page.status == .ok)
+            checkContract("GET", "/", page)
+        }
+    }
+
+    @Test func statusAnswersWhenEveryDependencyIsDown() async throws {
+        let app = buildApplication(try Self.deadDependencies(), logger: Logger(label: "test"))
+        try await app.test(.router) { client in
+            let started = ContinuousClock.now
+            let status = try await client.execute(uri: "/api/status", method: .get)
+            #expect(started.duration(to: .now) < .seconds(10))
+            #expect(status.status == .serviceUnavailable)
+            checkContract("GET", "/api/status", status)
+            let body = try JSONDecoder().decode(StatusBody.self, from: Data(buffer: status.body))
+            #expect(body.status == "degraded")
+            #expect(body.dependencies.values.allSatisfy { $0.status == "down" && !$0.detail.isEmpty })
+            #expect(!String(buffer: status.body).contains("\"s\""))  // the secret "s" never appears as a value
+        }
+    }
+
+    struct StatusBody: Decodable {
+        let status: String
+        let dependencies: [String: DependencyStatus]
+    }
+
+    @Test func errorsAreProblemDocumentsWithTheRequestID() async throws {
+        let app = buildApplication(try Self.liveDependencies(), logger: Logger(label: "test"))
+        try await app.test(.router) { client in
+            let missing = try await client.execute(uri: "/no/such/route", method: .get, headers: [.requestID: "trace-42"])
+            #expect(missing.status == .notFound)
+            #expect(missing.headers[.contentType] == "application/problem+json")
+            #expect(missing.headers[.requestID] == "trace-42")
+            let problem = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: missing.body))
+            #expect(contract.validate(problem, against: ["$ref": "#/components/schemas/Problem"], at: "$").isEmpty)
+            let document = try JSONDecoder().decode(ProblemDocument.self, from: Data(buffer: missing.body))
+            #expect(document.status == 404 && document.requestID == "trace-42" && document.instance == "/no/such/route")
+
+            // A wrong method on a known path is a problem too.
+            let wrongMethod = try await client.execute(uri: "/health", method: .delete)
+            #expect(wrongMethod.status.code >= 400)
+            #expect(wrongMethod.headers[.contentType] == "application/problem+json")
+        }
+    }
+
+    @Test func requestIDIsGeneratedWhenAbsentOrUnsafe() async throws {
+        let app = buildApplication(try Self.liveDependencies(), logger: Logger(label: "test"))
+        try await app.test(.router) { client in
+            let plain = try await client.execute(uri: "/health", method: .get)
+            let generated = try #require(plain.headers[.requestID])
+            #expect(UUID(uuidString: generated) != nil)
+            let unsafe = try await client.execute(uri: "/health", method: .get, headers: [.requestID: "has space"])
+            #expect(unsafe.headers[.requestID] != "has space")
+            let long = try await client.execute(uri: "/health", method: .get, headers: [.requestID: String(repeating: "a", count: 129)])
+            #expect(long.headers[.requestID]?.count == 36)
+        }
+    }
+
+    @Test func unexpectedErrorsBecomeOpaque500Problems() {
+        struct Secret: Error { let password = "hunter2" }
+        let problem = APIError.from(Secret(), requestID: "r1")
+        #expect(problem.status == .internalServerError)
+        #expect(!problem.detail.contains("hunter2") && problem.detail.contains("r1"))
+        let validation = APIError.badRequest(field: "symbol", "must be 1-10 of A-Z 0-9 . -")
+        let response = validation.response(path: "/api/x", requestID: "r2")
+        #expect(response.status == .badRequest)
+        #expect(response.headers[.contentType] == "application/problem+json")
+    }
+}
+
+/// The real executables, started as a Procfile would start them.
+@Suite("Executables start and stop properly")
+struct ExecutableTests {
+    func environment(port: Int) throws -> [String: String] {
+        var environment = TestServices.environment()
+        environment["PORT"] = String(port)
+        environment["HOST"] = "127.0.0.1"
+        return environment
+    }
+
+    func waitForHTTP(_ url: String, child: ChildProcess) async throws -> HTTPClientResponse {
+        let http = HTTPClient(settings: HTTPClientSettings(connectTimeout: .seconds(1), timeout: .seconds(10), retry: .none))
+        for _ in 0..<200 {
+            if let response = try? await http.send(HTTPClientRequest(url: url)) { return response }
+            guard child.isRunning else { throw TestSetupError("process exited early:\n\(child.output)") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestSetupError("\(url) never answered:\n\(child.output)")
+    }
+
+    @Test func webAPIServesHealthAndStatusThenExitsZeroOnSIGTERM() async throws {
+        let port = try freePort()
+        let web = try ChildProcess(try BuiltProducts.path("WebAPI"), environment: try environment(port: port))
+        let health = try await waitForHTTP("http://127.0.0.1:\(port)/health", child: web)
+        #expect(health.status == 200)
+        #expect(health.header("x-request-id") != nil)
+
+        let status = try await HTTPClient().send(HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/status"))
+        #expect(status.status == 200, "\(status.bodyText)")
+        for name in ["redis", "postgres", "storage"] {
+            #expect(status.bodyText.contains("\"\(name)\":{\"detail\""), "\(status.bodyText)")
+        }
+        web.signal(SIGTERM)
+        let exit = await web.waitForExit(limit: .seconds(25))
+        #expect(exit == 0, "output:\n\(web.output)")
+        // The log line of a request carries its id.
+        if let id = health.header("x-request-id") { #expect(web.output.contains(id)) }
+        #expect(!web.output.contains(try TestServices.variable("S3_SECRET_ACCESS_KEY")), "a secret was logged")
+    }
+
+    @Test(arguments: [["Worker"], ["Trainer", "schedule"]])
+    func backgroundProcessesLogTheirConfigurationAndExitZeroOnSIGTERM(_ command: [String]) async throws {
+        let child = try ChildProcess(try BuiltProducts.path(command[0]), Array(command.dropFirst()), environment: try environment(port: try freePort()))
+        for _ in 0..<200 where !child.output.contains("waiting for SIGTERM") {
+            guard child.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let output = child.output
+        #expect(output.contains("starting"), "\(output)")
+        #expect(output.contains("dependency ok"), "\(output)")
+        #expect(!output.contains("dependency down"), "\(output)")
+        #expect(!output.contains(try TestServices.variable("S3_SECRET_ACCESS_KEY")), "a secret was logged")
+        child.signal(SIGTERM)
+        #expect(await child.waitForExit(limit: .seconds(25)) == 0, "\(child.output)")
+    }
+
+    @Test func migrateSubcommandAppliesTheSchemaAndExitsZero() async throws {
+        let (status, output) = try await ChildProcess.run(try BuiltProducts.path("WebAPI"), ["migrate"], environment: try environment(port: 0))
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("migrations applied"))
+    }
+}
