@@ -39,13 +39,16 @@ if ((${#missing_apt[@]})); then
   for pkg in "${missing_apt[@]}"; do log "installed apt package $pkg"; done
 fi
 
-# Each pip requirement is paired with the modules that prove it is installed.
-# moto's server mode needs flask and flask_cors, which plain `moto` lacks.
-# Modules are located, not imported: a real `import moto.server` costs ~1 s,
-# and `services.sh start` runs this script every time.
-missing_pip=$(python3 - <<'PY'
+# Prints which of the given pip requirements (default: all) are missing. Each
+# is paired with the modules that prove it is installed; moto's server mode
+# needs flask and flask_cors, which plain `moto` lacks. Modules are located,
+# not imported: `import moto.server` alone costs ~1 s, and `services.sh start`
+# runs this script every time.
+missing_pip() {
+  python3 - "$@" <<'PY'
 import importlib.util
 import os
+import sys
 
 checks = {
     "moto[server]": ["moto.server", "flask", "flask_cors"],
@@ -68,12 +71,14 @@ def present(mod):
         for d in spec.submodule_search_locations or []
     )
 
-for req, mods in checks.items():
-    if not all(present(m) for m in mods):
+for req in sys.argv[1:] or checks:
+    if not all(present(m) for m in checks[req]):
         print(req)
 PY
-)
-[[ -z "$missing_pip" ]] && exit 0
+}
+
+missing=$(missing_pip)
+[[ -z "$missing" ]] && exit 0
 
 pip_args=(-q --disable-pip-version-check)
 # Root installs warn on every run without this; it exists since pip 22.1.
@@ -88,6 +93,8 @@ if [[ -f "$stdlib_dir/EXTERNALLY-MANAGED" ]]; then
 fi
 
 while read -r req; do
+  # Re-check: an earlier install may have pulled this one in (moto -> boto3).
+  [[ -n $(missing_pip "$req") ]] || continue
   python3 -m pip install "${pip_args[@]}" "$req"
   log "installed pip package $req"
-done <<<"$missing_pip"
+done <<<"$missing"
