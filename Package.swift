@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "WebAPI", targets: ["WebAPI"]),
         .executable(name: "Worker", targets: ["Worker"]),
         .executable(name: "Trainer", targets: ["Trainer"]),
+        .executable(name: "StockHubBench", targets: ["Bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -57,6 +58,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "Trainer",
+            dependencies: [
+                "Shared",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "Bench",
             dependencies: [
                 "Shared",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

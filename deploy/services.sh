@@ -9,7 +9,8 @@
 #
 # STATE_DIR defaults to <repo>/.data/services. Every port is picked free at
 # start, so several STATE_DIRs can run side by side. Must run as root (the
-# Postgres server runs as the `postgres` OS user).
+# Postgres server runs as the `postgres` OS user). STOCKHUB_READY_TIMEOUT
+# (seconds, default 30) bounds each readiness wait.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -95,14 +96,6 @@ pid_is() {
     tr '\0' ' ' <"/proc/$pid/cmdline" | grep -Eq -- "$pattern"
 }
 
-wait_until() {
-  local deadline=$((SECONDS + READY_TIMEOUT))
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.2
-  done
-}
-
 # Gone, or a zombie: an exited daemon whose parent has not reaped it yet.
 pid_gone() {
   local st
@@ -155,7 +148,8 @@ lock_state_dir() {
 # ------------------------------------------------------------------ redis --
 
 redis_pid() { state redis.pid; }
-redis_running() { pid_is "$(redis_pid)" 'redis-server'; }
+# redis-server retitles itself "redis-server 127.0.0.1:PORT".
+redis_running() { pid_is "$(redis_pid)" "^redis-server .*:$(state redis.port)( |\$)"; }
 
 redis_ping() {
   REDISCLI_AUTH=$(state redis.password) \
@@ -321,14 +315,14 @@ stop_postgres() {
   local pid
   pid=$(sed -n 1p "$(pg_data)/postmaster.pid" 2>/dev/null || true)
   as_postgres "$PG_BIN/pg_ctl" -D "$(pg_data)" -m fast -w -t 30 stop >/dev/null
-  [[ -n $pid ]] && wait_pid_exit "$pid"
+  if [[ -n $pid ]]; then wait_pid_exit "$pid"; fi
   echo "postgres: stopped"
 }
 
 # ------------------------------------------------------------------- moto --
 
 moto_pid() { state moto.pid; }
-moto_running() { pid_is "$(moto_pid)" 'moto_server|moto\.server'; }
+moto_running() { pid_is "$(moto_pid)" "(moto_server|moto\\.server) .*-p $(state moto.port)( |\$)"; }
 
 moto_http_ready() {
   # /moto-api/ is moto's own dashboard: it does not use up the no-auth budget.
@@ -409,9 +403,8 @@ stop_moto() {
   pid=$(moto_pid)
   kill -TERM "$pid" 2>/dev/null || true
   wait_pid_exit "$pid"
-  # moto keeps everything in memory: its keys are gone with the process, so
-  # the env file is stale too.
-  rm -f "$STATE_DIR/s3.credentials" "$STATE_DIR/env"
+  # moto keeps everything in memory: its keys are gone with the process.
+  rm -f "$STATE_DIR/s3.credentials"
   echo "s3: stopped"
 }
 
@@ -444,7 +437,7 @@ write_env() {
 cmd_start() {
   [[ $(id -u) -eq 0 ]] || die "start must run as root (Postgres runs as the postgres user)"
   # Parallel instances would otherwise race for apt's and pip's locks.
-  flock "${TMPDIR:-/tmp}/stockhub-install-deps.lock" "$SCRIPT_DIR/install-deps.sh"
+  flock "${TMPDIR:-/tmp}/stockhub-install-deps.lock" bash "$SCRIPT_DIR/install-deps.sh"
   # stop --purge deletes STATE_DIR, so never adopt a directory with content
   # that services.sh did not create.
   if [[ -d $STATE_DIR && ! -f $MARKER && -n $(ls -A -- "$STATE_DIR") ]]; then
@@ -471,6 +464,8 @@ cmd_stop() {
   stop_moto
   stop_postgres
   stop_redis
+  # Its S3 keys died with moto; `env` should not hand out a stale file.
+  rm -f "$STATE_DIR/env"
   if ((purge)); then
     local base
     base=$(pg_base)

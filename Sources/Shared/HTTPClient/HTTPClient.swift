@@ -229,9 +229,7 @@ final class CurlHandle: BlockingConnection, @unchecked Sendable {
     }
 }
 
-private func milliseconds(_ duration: Duration) -> Int {
-    Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
-}
+private func milliseconds(_ duration: Duration) -> Int { Int(duration.milliseconds) }
 
 private let curlWriteBody: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = { data, size, count, context in
     let sink = Unmanaged<CurlHandle.Sink>.fromOpaque(context!).takeUnretainedValue()

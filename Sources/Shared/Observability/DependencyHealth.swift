@@ -44,7 +44,7 @@ public enum DependencyHealth {
             return first
         }
         let elapsed = start.duration(to: .now)
-        let milliseconds = (Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15).rounded() / 1
+        let milliseconds = (elapsed.milliseconds * 10).rounded() / 10
         return DependencyStatus(name: name, status: failure == nil ? "ok" : "down", detail: failure ?? detail, latencyMs: milliseconds)
     }
 }

@@ -123,7 +123,7 @@ public final class PostgresConnection: BlockingConnection, @unchecked Sendable {
                     throw .timeout(statement: label, after: timeout)
                 }
                 var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
-                let milliseconds = Int32(clamping: max(1, remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
+                let milliseconds = Int32(clamping: max(1, Int(remaining.milliseconds)))
                 let ready = poll(&descriptor, 1, milliseconds)
                 if ready < 0 && errno != EINTR {
                     let reason = String(cString: strerror(errno))
@@ -226,8 +226,8 @@ public final class PostgresConnection: BlockingConnection, @unchecked Sendable {
 
     private static func message(_ pointer: UnsafePointer<CChar>?) -> String {
         guard let pointer else { return "unknown error" }
-        return String(cString: pointer).trimmingCharacters(in: .whitespacesAndNewlines)
-            .replacingOccurrences(of: "\n", with: " ")
+        // libpq's messages span lines and tabs; errors here end up on one log line.
+        return String(cString: pointer).split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
     /// The statement's first words, for errors and logs (never parameter values).

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import Shared
+
+/// Benchmarks that print numbers (never timed unit tests). Run against the services that
+/// `deploy/services.sh start` prints: `source .data/services/env && swift run -c release StockHubBench redis`.
+@main
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "StockHubBench",
+        abstract: "Measure StockHub's clients against real servers.",
+        subcommands: [RedisBench.self, PostgresBench.self])
+}
+
+struct RedisBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "redis", abstract: "Redis round trips/s and pipelined commands/s.")
+
+    @Option(help: "Requests per measurement.") var requests = 50_000
+    @Option(help: "Pool size.") var pool = 16
+
+    func run() async throws {
+        let endpoint = try RedisEndpoint(url: ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379/0")
+        let client = RedisClient(settings: RedisClientSettings(endpoint: endpoint, poolSize: pool))
+        try await client.ping()
+        print("redis \(endpoint), pool \(pool), \(requests) requests per row")
+        for concurrency in [1, 16, 64] {
+            let (seconds, latencies) = try await measure(requests: requests, concurrency: concurrency) {
+                try await client.command("INCR", "bench:counter")
+            }
+            report("INCR, \(concurrency) concurrent", count: requests, seconds: seconds, latencies: latencies)
+        }
+        let batch = 100
+        let batches = requests / batch
+        let commands: [[RedisArgument]] = (0..<batch).map { _ in ["INCR", "bench:counter"] }
+        let (seconds, latencies) = try await measure(requests: batches, concurrency: 16) {
+            _ = try await client.pipeline(commands)
+        }
+        report("pipelines of \(batch) INCR, 16 concurrent", count: batches * batch, seconds: seconds, latencies: latencies, per: "batch")
+        await client.shutdown()
+    }
+}
+
+struct PostgresBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "postgres", abstract: "Parameterized SELECTs per second.")
+
+    @Option(help: "Requests per measurement.") var requests = 20_000
+    @Option(help: "Pool size.") var pool = 8
+
+    func run() async throws {
+        let url = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "postgres://stockhub@127.0.0.1:5432/stockhub"
+        let db = PostgresClient(settings: PostgresClientSettings(url: url, poolSize: pool))
+        try await db.ping()
+        print("postgres \(db.settings.endpointDescription), pool \(pool), \(requests) requests per row")
+        for concurrency in [1, 16, 64] {
+            let (seconds, latencies) = try await measure(requests: requests, concurrency: concurrency) {
+                _ = try await db.query("SELECT $1::int + 1 AS n", [41])
+            }
+            report("SELECT $1, \(concurrency) concurrent", count: requests, seconds: seconds, latencies: latencies)
+        }
+        await db.shutdown()
+    }
+}
+
+/// Runs `body` `requests` times with `concurrency` tasks; returns wall time and each call's latency.
+func measure(requests: Int, concurrency: Int, _ body: @escaping @Sendable () async throws -> Void) async throws -> (Double, [Double]) {
+    let start = ContinuousClock.now
+    let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+        for worker in 0..<concurrency {
+            let share = requests / concurrency + (worker < requests % concurrency ? 1 : 0)
+            group.addTask {
+                var mine: [Double] = []
+                mine.reserveCapacity(share)
+                for _ in 0..<share {
+                    let t0 = ContinuousClock.now
+                    try await body()
+                    mine.append(seconds(t0.duration(to: .now)))
+                }
+                return mine
+            }
+        }
+        return try await group.reduce(into: [Double]()) { $0 += $1 }
+    }
+    return (seconds(start.duration(to: .now)), latencies)
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+func report(_ label: String, count: Int, seconds: Double, latencies: [Double], per: String = "call") {
+    let sorted = latencies.sorted()
+    func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
+    let padded = label.padding(toLength: 44, withPad: " ", startingAt: 0)
+    print(padded + String(format: "%10.0f ops/s   p50 %.3f ms   p99 %.3f ms", Double(count) / seconds, percentile(0.5), percentile(0.99)) + " (per \(per))")
+}
