@@ -425,6 +425,7 @@ write_env() {
         STORAGE_URL "s3://stockhub" \
         S3_ENDPOINT "http://127.0.0.1:$(state moto.port)" \
         S3_REGION "us-east-1" \
+        S3_DIALECT "moto" \
         S3_ACCESS_KEY_ID "$cred_id" \
         S3_SECRET_ACCESS_KEY "$cred_secret" \
         STOCKHUB_PG_SUPERUSER_URL "postgres://postgres:$(state pg.superpassword)@127.0.0.1:$pg_port_now/postgres" \

@@ -19,7 +19,7 @@ if [[ "${STOCKHUB_STORAGE:-file}" == "file" ]]; then
   # Artifacts on disk survive restarts; the S3 server (in memory) is for tests and opt-in.
   export STORAGE_URL="file://$root/.data/artifacts"
 fi
-export REDIS_URL DATABASE_URL STORAGE_URL S3_ENDPOINT S3_REGION S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY
+export REDIS_URL DATABASE_URL STORAGE_URL S3_ENDPOINT S3_REGION S3_DIALECT S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY
 export APP_ENV=${APP_ENV:-development}
 export MARKET_DATA_DIR=${MARKET_DATA_DIR:-$root/data/market}
 

@@ -16,7 +16,7 @@ if ! bash deploy/services.sh start "$state" >"$state.log" 2>&1; then
 fi
 # shellcheck disable=SC1091
 source "$state/env"
-export REDIS_URL DATABASE_URL STORAGE_URL S3_ENDPOINT S3_REGION S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY
+export REDIS_URL DATABASE_URL STORAGE_URL S3_ENDPOINT S3_REGION S3_DIALECT S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY
 echo "services: redis, postgres and s3 started under $state"
 
 start=$(date +%s)

@@ -137,7 +137,10 @@ struct ArtifactStoreTests {
         let path = S3Store(settings: S3Settings(bucket: "b", prefix: "p/", endpoint: "http://minio:9000", accessKeyID: "k", secretAccessKey: "s"), http: HTTPClient())
         #expect(path.settings.addressing == .path)
         #expect(path.objectURL("models/a.bin") == "http://minio:9000/b/p/models/a.bin")
-        #expect(path.bucketURL(query: [("prefix", "x/"), ("list-type", "2")]) == "http://minio:9000/b?list-type=2&prefix=x/")
+        #expect(path.bucketURL(query: [("prefix", "x/y/"), ("list-type", "2")]) == "http://minio:9000/b?list-type=2&prefix=x%2Fy%2F")
+        var moto = path.settings
+        moto.dialect = .moto
+        #expect(S3Store(settings: moto, http: HTTPClient()).bucketURL(query: [("prefix", "x/")]) == "http://minio:9000/b?prefix=x/")
         let aws = S3Store(settings: S3Settings(bucket: "b", region: "eu-west-1", accessKeyID: "k", secretAccessKey: "s"), http: HTTPClient())
         #expect(aws.settings.addressing == .virtual)
         #expect(aws.objectURL("k.bin") == "https://b.s3.eu-west-1.amazonaws.com/k.bin")

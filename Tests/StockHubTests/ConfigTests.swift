@@ -64,6 +64,7 @@ struct ConfigTests {
         ("S3_ACCESS_KEY_ID", "", ["STORAGE_URL": "s3://bucket", "S3_SECRET_ACCESS_KEY": "x"], "required when storage is S3"),
         ("S3_SECRET_ACCESS_KEY", "", ["STORAGE_URL": "s3://bucket", "S3_ACCESS_KEY_ID": "x"], "required when storage is S3"),
         ("S3_ADDRESSING", "sideways", ["STORAGE_URL": "s3://bucket", "S3_ACCESS_KEY_ID": "x", "S3_SECRET_ACCESS_KEY": "y"], "expected path or virtual"),
+        ("S3_DIALECT", "gcs", ["STORAGE_URL": "s3://bucket", "S3_ACCESS_KEY_ID": "x", "S3_SECRET_ACCESS_KEY": "y"], "expected aws"),
         ("ALERT_WEBHOOK_URL", "not a url", [:], "expected an http:// or https:// URL"),
         ("WORKER_CONCURRENCY", "0", [:], "must be 1-256"),
         ("JOB_MAX_ATTEMPTS", "many", [:], "expected a whole number"),

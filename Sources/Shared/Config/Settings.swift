@@ -215,8 +215,14 @@ extension Settings {
             }
             return style
         }
+        let dialect = try reader.optional("S3_DIALECT").map { value throws(ConfigError) -> S3Settings.Dialect in
+            guard let dialect = S3Settings.Dialect(rawValue: value.lowercased()) else {
+                throw ConfigError("S3_DIALECT", "expected aws (AWS, MinIO, R2, B2) or moto (the local test server), got \"\(value)\"")
+            }
+            return dialect
+        } ?? .aws
         return .s3(S3Settings(bucket: bucket, prefix: prefix, region: region, endpoint: endpoint,
-                              accessKeyID: key, secretAccessKey: secret, addressing: addressing))
+                              accessKeyID: key, secretAccessKey: secret, addressing: addressing, dialect: dialect))
     }
 
     private static func checkBucket(_ bucket: String, variable: String) throws(ConfigError) {

@@ -59,9 +59,10 @@ enum ArtifactKey {
         if key.utf8.count > 1024 { throw .invalidKey(key: key, reason: "longer than 1024 bytes") }
         if key.hasPrefix("/") { throw .invalidKey(key: key, reason: "starts with /") }
         if key.hasSuffix("/") { throw .invalidKey(key: key, reason: "ends with /") }
-        // Only characters that need no escaping anywhere: curl 7.88's SigV4 signer mis-signs
-        // percent-encoded paths and queries (curl issues 13754, 16927), and every StockHub key
-        // (`models/{model}/{version}/{SYMBOL}.bin`) fits this set anyway.
+        // Only characters that need no escaping in a URL path: curl 7.88 signs the path as
+        // written, and servers disagree on escaped keys (moto rejects correctly signed `%2B`
+        // and UTF-8, getmoto/moto#5948). Every StockHub key (`models/{model}/{version}/{SYMBOL}.bin`)
+        // fits this set.
         if let bad = key.unicodeScalars.first(where: { !allowed.contains($0) }) {
             throw .invalidKey(key: key, reason: "contains \"\(bad.escaped(asASCII: true))\"; keys use only A-Z a-z 0-9 . _ ~ - and /")
         }

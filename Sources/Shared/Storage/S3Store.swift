@@ -5,6 +5,12 @@ import Foundation
 public struct S3Settings: Sendable, Equatable {
     public enum Addressing: String, Sendable { case path, virtual }
 
+    /// How query values are escaped. curl 7.88 signs the query exactly as written, so the URL
+    /// must already be in SigV4's canonical form: `aws` escapes `/` in values as `%2F`, as AWS,
+    /// MinIO, R2 and B2 expect. moto's signature check decodes `%2F` before comparing
+    /// (getmoto/moto#5948) and accepts only a raw `/`: `moto` is for the local test server.
+    public enum Dialect: String, Sendable { case aws, moto }
+
     public var bucket: String
     /// Prepended to every key (no leading or trailing slash), e.g. `stockhub/prod`.
     public var prefix: String
@@ -15,9 +21,10 @@ public struct S3Settings: Sendable, Equatable {
     public var secretAccessKey: String
     /// Virtual-hosted (`bucket.host/key`) is AWS's default; custom endpoints usually want path style.
     public var addressing: Addressing
+    public var dialect: Dialect
 
     public init(bucket: String, prefix: String = "", region: String = "us-east-1", endpoint: String? = nil,
-                accessKeyID: String, secretAccessKey: String, addressing: Addressing? = nil) {
+                accessKeyID: String, secretAccessKey: String, addressing: Addressing? = nil, dialect: Dialect = .aws) {
         self.bucket = bucket
         self.prefix = prefix.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         self.region = region
@@ -25,6 +32,7 @@ public struct S3Settings: Sendable, Equatable {
         self.accessKeyID = accessKeyID
         self.secretAccessKey = secretAccessKey
         self.addressing = addressing ?? (endpoint == nil ? .virtual : .path)
+        self.dialect = dialect
     }
 }
 
@@ -80,7 +88,7 @@ public struct S3Store: ArtifactStore {
         let fullPrefix = settings.prefix.isEmpty ? prefix : settings.prefix + "/" + prefix
         var found: [ArtifactInfo] = []
         // Pages continue with `start-after` (the last key seen) rather than the continuation
-        // token: tokens hold + / = that curl 7.88 cannot sign when escaped, keys never do.
+        // token: AWS's tokens hold + / =, keys only the characters `ArtifactKey` allows.
         var startAfter: String?
         repeat {
             var query = [("list-type", "2"), ("max-keys", String(pageSize)), ("prefix", fullPrefix)]
@@ -118,16 +126,18 @@ public struct S3Store: ArtifactStore {
         }
     }
 
-    /// Keys and prefixes are validated to unreserved characters and `/`, so they go into the
-    /// URL as they are: no escaping for curl's signer to get wrong.
+    /// Keys and prefixes are validated to unreserved characters and `/`, so the path needs no
+    /// escaping: it is already canonical, as curl 7.88 (which signs the path as written) requires.
     func objectURL(_ key: String) -> String {
         baseURL() + "/" + (settings.prefix.isEmpty ? key : settings.prefix + "/" + key)
     }
 
-    /// Query parameters sorted by name, as SigV4's canonical query wants them; curl escapes the
-    /// `/` in values itself when it signs.
+    /// The query in SigV4's canonical form (sorted, values escaped), because curl 7.88 signs
+    /// the query exactly as written. Values hold only unreserved characters and `/`.
     func bucketURL(query: [(String, String)]) -> String {
-        let canonical = query.sorted { $0.0 < $1.0 }.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+        let slash = settings.dialect == .moto ? "/" : "%2F"
+        let canonical = query.sorted { $0.0 < $1.0 }
+            .map { "\($0.0)=\($0.1.replacingOccurrences(of: "/", with: slash))" }.joined(separator: "&")
         // Path style names the bucket as the path (`/bucket?…`); virtual-hosted uses the root (`/?…`).
         return baseURL() + (settings.addressing == .path ? "?" : "/?") + canonical
     }

@@ -24,7 +24,8 @@ enum TestServices {
             region: try variable("S3_REGION"),
             endpoint: try variable("S3_ENDPOINT"),
             accessKeyID: try variable("S3_ACCESS_KEY_ID"),
-            secretAccessKey: try secret ?? variable("S3_SECRET_ACCESS_KEY"))
+            secretAccessKey: try secret ?? variable("S3_SECRET_ACCESS_KEY"),
+            dialect: S3Settings.Dialect(rawValue: try variable("S3_DIALECT")) ?? .aws)
     }
 
     /// The process environment the services need, for launching the real executables.
