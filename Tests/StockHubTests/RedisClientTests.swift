@@ -95,6 +95,18 @@ struct RedisClientTests {
         #expect(try await fast.command("BLPOP", RedisArgument("\(prefix):never"), 1, timeout: .seconds(3)) == .null)
     }
 
+    @Test func exhaustedPoolFailsTheWaiterAfterTheAcquireTimeout() async throws {
+        let tiny = RedisClient(settings: RedisClientSettings(endpoint: try TestServices.redisEndpoint(), poolSize: 1,
+                                                             acquireTimeout: .milliseconds(200)))
+        // The only connection is busy in a 2 s blocking read…
+        async let busy = tiny.command("BLPOP", RedisArgument("\(prefix):never"), 2, timeout: .seconds(4))
+        try await Task.sleep(for: .milliseconds(100))
+        // …so a second caller gives up after the acquire timeout instead of queueing forever.
+        await #expect(throws: PoolError.self) { try await tiny.command("PING") }
+        #expect(try await busy == .null)
+        try await tiny.ping()  // and the pool works again once the connection is back
+    }
+
     @Test func stoppedServerGivesTypedErrorWithinTimeoutAndPoolRecovers() async throws {
         let server = try RedisServerProcess()
         try await server.start()

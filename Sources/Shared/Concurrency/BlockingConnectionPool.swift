@@ -129,32 +129,33 @@ public final class BlockingConnectionPool<Connection: BlockingConnection>: Senda
     }
 
     /// Returns an idle connection, or nil meaning "a slot is reserved: open a new one".
+    /// Deciding and enqueueing as a waiter happen under one lock, so a release in between
+    /// cannot be missed.
     private func acquire() async throws -> Connection? {
-        let lease = state.withLock { state -> Lease in
-            if state.isShutDown { return .shutDown }
-            if let connection = state.idle.popLast() { return .existing(connection) }
-            if state.open < maxConnections {
-                state.open += 1
-                return .newSlot
+        let timeout = acquireTimeout
+        return try await withCheckedThrowingContinuation { continuation in
+            let lease = state.withLock { state -> Lease in
+                if state.isShutDown { return .shutDown }
+                if let connection = state.idle.popLast() { return .existing(connection) }
+                if state.open < maxConnections {
+                    state.open += 1
+                    return .newSlot
+                }
+                state.nextWaiterID += 1
+                state.waiters.append(Waiter(id: state.nextWaiterID, continuation: continuation))
+                return .wait(state.nextWaiterID)
             }
-            state.nextWaiterID += 1
-            return .wait(state.nextWaiterID)
-        }
-        switch lease {
-        case .shutDown: throw PoolError.shutDown(pool: name)
-        case .newSlot: return nil
-        case .existing(let connection): return connection
-        case .wait(let id):
-            let timeout = acquireTimeout
-            let timer = Task { [weak self] in
-                try await Task.sleep(for: timeout)
-                self?.expireWaiter(id)
+            switch lease {
+            case .shutDown: continuation.resume(throwing: PoolError.shutDown(pool: name))
+            case .newSlot: continuation.resume(returning: nil)
+            case .existing(let connection): continuation.resume(returning: connection)
+            case .wait(let id):
+                // Fails the waiter if nothing is released in time; a no-op once it was served.
+                Task { [weak self] in
+                    try? await Task.sleep(for: timeout)
+                    self?.expireWaiter(id)
+                }
             }
-            defer { timer.cancel() }
-            let connection = try await withCheckedThrowingContinuation { continuation in
-                state.withLock { $0.waiters.append(Waiter(id: id, continuation: continuation)) }
-            }
-            return connection
         }
     }
 

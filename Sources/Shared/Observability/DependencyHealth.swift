@@ -25,7 +25,7 @@ public enum DependencyHealth {
         async let postgres = probe("postgres", detail: "SELECT 1 on \(clients.postgres.settings.endpointDescription)", budget: budget) {
             try await clients.postgres.ping()
         }
-        async let storage = probe("storage", detail: "list \(clients.storage.location)", budget: budget) { try await clients.storage.ping() }
+        async let storage = probe("storage", detail: "reachable and writable: \(clients.storage.location)", budget: budget) { try await clients.storage.ping() }
         return await [redis, postgres, storage]
     }
 
