@@ -10,6 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$(pwd)
 
 bash deploy/install-deps.sh
+mkdir -p "$root/.data"
 bash deploy/services.sh start "$root/.data/services" >"$root/.data/services.log" 2>&1 || {
   cat "$root/.data/services.log"; exit 1; }
 # shellcheck disable=SC1091
