@@ -45,13 +45,10 @@ public final class HTTPClient: Sendable {
     /// response is returned as is; transport failures throw `HTTPClientError`.
     public func send(_ request: HTTPClientRequest, retry: RetryPolicy? = nil) async throws -> HTTPClientResponse {
         let policy = request.isIdempotent ? (retry ?? settings.retry) : .none
+        let settings = self.settings
         var attempt = 1
         while true {
-            let outcome: CurlOutcome
-            do {
-                let settings = self.settings
-                outcome = try await pool.withConnection { handle in handle.perform(request, settings: settings) }
-            }
+            let outcome = try await pool.withConnection { handle in handle.perform(request, settings: settings) }
             switch outcome {
             case .response(let status, let headers, let body):
                 let response = HTTPClientResponse(status: status, headers: headers, body: body, attempts: attempt)

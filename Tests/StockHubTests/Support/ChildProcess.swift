@@ -8,7 +8,7 @@ final class ChildProcess: @unchecked Sendable {
 
     init(_ executable: String, _ arguments: [String] = [], environment: [String: String]) throws {
         outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("stockhub-test-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
         let handle = try FileHandle(forWritingTo: outputFile)
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
