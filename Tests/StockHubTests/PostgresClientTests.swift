@@ -83,7 +83,7 @@ struct PostgresClientTests {
                 try tx.query("INSERT INTO client_test_notes (test, body) VALUES ($1, NULL)", [test])
             }
         }
-        try await db.transaction { tx in
+        _ = try await db.transaction { tx in
             try tx.query("INSERT INTO client_test_notes (test, body) VALUES ($1, $2)", [test, "committed"])
         }
         let bodies = try await db.query("SELECT body FROM client_test_notes WHERE test = $1", [test]).rows.map { try $0.decode(String.self, "body") }
