@@ -4,12 +4,32 @@ import Logging
 import ServiceLifecycle
 import Shared
 
-typealias AppRequestContext = BasicRequestContext
-
 /// Everything the routes need, built once at start and passed in (no globals).
 struct AppDependencies: Sendable {
     let settings: Settings
     let clients: SystemClients
+    let users: UserRepository
+    let hasher: PasswordHasher
+    let tokens: AccessTokens
+    let revocations: TokenRevocations
+
+    /// - Parameter jwtSecret: the signing secret; when `settings.jwtSecret` is nil (development
+    ///   only: production refuses to start without one) a random per-process secret is used.
+    static func make(settings: Settings, clients: SystemClients, logger: Logger) async -> AppDependencies {
+        let secret: String
+        if let configured = settings.jwtSecret {
+            secret = configured
+        } else {
+            secret = (0..<4).map { _ in UUID().uuidString }.joined()
+            logger.warning("JWT_SECRET is not set: using a random per-process secret; tokens die with this process and no other process accepts them")
+        }
+        return AppDependencies(
+            settings: settings, clients: clients,
+            users: UserRepository(db: clients.postgres),
+            hasher: PasswordHasher(cost: settings.bcryptCost),
+            tokens: await AccessTokens(secret: secret, issuer: settings.jwtIssuer, lifetime: TimeInterval(settings.accessTokenExpireMinutes * 60)),
+            revocations: TokenRevocations(redis: clients.redis))
+    }
 }
 
 /// The one construction path for production and tests.
@@ -27,11 +47,20 @@ func buildApplication(_ dependencies: AppDependencies, logger: Logger, extraServ
 }
 
 /// The router and the list of routes it serves (for the OpenAPI contract test).
-func buildRouter(_ dependencies: AppDependencies) -> (Router<AppRequestContext>, [RouteTable<AppRequestContext>.Entry]) {
+func buildRouter(_ dependencies: AppDependencies) -> (Router<AppRequestContext>, [RouteTable.Entry]) {
+    let settings = dependencies.settings
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestBoundaryMiddleware())
-    let routes = RouteTable(router: router)
-    SystemController(clients: dependencies.clients, settings: dependencies.settings,
-                     startedAt: .now, openAPI: .load()).addRoutes(to: routes)
+    let routes = RouteTable(router: router, authenticator: RequestAuthenticator(
+        tokens: dependencies.tokens, revocations: dependencies.revocations, users: dependencies.users, adminAPIKey: settings.adminAPIKey))
+
+    SystemController(clients: dependencies.clients, settings: settings, startedAt: .now, openAPI: .load()).addRoutes(to: routes)
+    AuthController(
+        settings: settings, users: dependencies.users, hasher: dependencies.hasher, tokens: dependencies.tokens,
+        revocations: dependencies.revocations,
+        loginFailures: AttemptThrottle(redis: dependencies.clients.redis, limit: settings.loginMaxFailures, windowSeconds: settings.loginWindowSeconds),
+        registrations: AttemptThrottle(redis: dependencies.clients.redis, limit: settings.registrationsPerHour, windowSeconds: 3600)
+    ).addRoutes(to: routes)
+    AdminController(users: dependencies.users).addRoutes(to: routes)
     return (router, routes.entries)
 }

@@ -14,19 +14,27 @@ struct WebAPIRouteTests {
     init() throws { contract = try OpenAPIContract.load() }
 
     /// The app wired to the real services the test command started.
-    static func liveDependencies() throws -> AppDependencies {
-        let settings = try Settings(environment: TestServices.environment().merging(["PORT": "0"]) { $1 })
-        return AppDependencies(settings: settings, clients: SystemClients(settings: settings, applicationName: "stockhub-tests"))
+    static func liveDependencies(_ overrides: [String: String] = [:]) async throws -> AppDependencies {
+        let settings = try Settings(environment: TestServices.environment().merging(["PORT": "0", "BCRYPT_COST": "10"].merging(overrides) { $1 }) { $1 })
+        return await AppDependencies.make(settings: settings, clients: SystemClients(settings: settings, applicationName: "stockhub-tests"),
+                                          logger: Logger(label: "test"))
     }
 
     /// The same app with every dependency pointing at a closed port.
-    static func deadDependencies() throws -> AppDependencies {
+    static func deadDependencies() async throws -> AppDependencies {
         let port = try freePort()
         let settings = try Settings(environment: [
             "PORT": "0", "REDIS_URL": "redis://127.0.0.1:\(port)/0", "DATABASE_URL": "postgres://x:y@127.0.0.1:\(port)/none",
-            "STORAGE_URL": "s3://nowhere", "S3_ENDPOINT": "http://127.0.0.1:\(port)", "S3_ACCESS_KEY_ID": "k", "S3_SECRET_ACCESS_KEY": "s",
+            "BCRYPT_COST": "10", "STORAGE_URL": "s3://nowhere", "S3_ENDPOINT": "http://127.0.0.1:\(port)", "S3_ACCESS_KEY_ID": "k", "S3_SECRET_ACCESS_KEY": "s",
         ])
-        return AppDependencies(settings: settings, clients: SystemClients(settings: settings, applicationName: "stockhub-tests"))
+        return await AppDependencies.make(settings: settings, clients: SystemClients(settings: settings, applicationName: "stockhub-tests"),
+                                          logger: Logger(label: "test"))
+    }
+
+    static func checkContract(_ contract: OpenAPIContract, _ method: String, _ path: String, _ response: TestResponse) {
+        let problems = contract.violations(method: method, path: path, status: Int(response.status.code),
+                                           contentType: response.headers[.contentType], body: Data(buffer: response.body))
+        #expect(problems.isEmpty, "\(method) \(path): \(problems)")
     }
 
     func checkContract(_ method: String, _ path: String, _ response: TestResponse, documentedPath: String? = nil) {
@@ -35,15 +43,24 @@ struct WebAPIRouteTests {
         #expect(problems.isEmpty, "\(method) \(path): \(problems)")
     }
 
-    @Test func everyRegisteredRouteIsDocumentedAndEveryDocumentedRouteExists() throws {
-        let (_, routes) = buildRouter(try Self.liveDependencies())
+    @Test func everyRegisteredRouteIsDocumentedAndEveryDocumentedRouteExists() async throws {
+        let (_, routes) = buildRouter(try await Self.liveDependencies())
         let registered = Set(routes.map { "\($0.method) \($0.path)" })
         #expect(registered.subtracting(contract.operations).isEmpty, "undocumented: \(registered.subtracting(contract.operations).sorted())")
         #expect(contract.operations.subtracting(registered).isEmpty, "documented but not served: \(contract.operations.subtracting(registered).sorted())")
+        // Who may call a route is documented too: protected routes list their security schemes.
+        for route in routes {
+            let schemes = contract.securitySchemes(method: route.method, path: route.path)
+            switch route.access {
+            case .everyone: #expect(schemes.isEmpty, "\(route.method) \(route.path) is public but documents \(schemes)")
+            case .user: #expect(schemes == ["bearerAuth"], "\(route.method) \(route.path): \(schemes)")
+            case .admin: #expect(schemes == ["adminKey", "bearerAuth"], "\(route.method) \(route.path): \(schemes)")
+            }
+        }
     }
 
     @Test func healthAndStatusReportRealDependencies() async throws {
-        let app = buildApplication(try Self.liveDependencies(), logger: Logger(label: "test"))
+        let app = buildApplication(try await Self.liveDependencies(), logger: Logger(label: "test"))
         try await app.test(.router) { client in
             let health = try await client.execute(uri: "/health", method: .get)
             #expect(health.status == .ok)
@@ -68,7 +85,7 @@ struct WebAPIRouteTests {
     }
 
     @Test func statusAnswersWhenEveryDependencyIsDown() async throws {
-        let app = buildApplication(try Self.deadDependencies(), logger: Logger(label: "test"))
+        let app = buildApplication(try await Self.deadDependencies(), logger: Logger(label: "test"))
         try await app.test(.router) { client in
             let started = ContinuousClock.now
             let status = try await client.execute(uri: "/api/status", method: .get)
@@ -88,7 +105,7 @@ struct WebAPIRouteTests {
     }
 
     @Test func errorsAreProblemDocumentsWithTheRequestID() async throws {
-        let app = buildApplication(try Self.liveDependencies(), logger: Logger(label: "test"))
+        let app = buildApplication(try await Self.liveDependencies(), logger: Logger(label: "test"))
         try await app.test(.router) { client in
             let missing = try await client.execute(uri: "/no/such/route", method: .get, headers: [.requestID: "trace-42"])
             #expect(missing.status == .notFound)
@@ -107,7 +124,7 @@ struct WebAPIRouteTests {
     }
 
     @Test func requestIDIsGeneratedWhenAbsentOrUnsafe() async throws {
-        let app = buildApplication(try Self.liveDependencies(), logger: Logger(label: "test"))
+        let app = buildApplication(try await Self.liveDependencies(), logger: Logger(label: "test"))
         try await app.test(.router) { client in
             let plain = try await client.execute(uri: "/health", method: .get)
             let generated = try #require(plain.headers[.requestID])

@@ -25,6 +25,15 @@ public struct Settings: Sendable {
     /// nil in development when unset: the auth layer then makes a random per-process secret.
     public var jwtSecret: String?
     public var accessTokenExpireMinutes: Int
+    public var jwtIssuer: String
+    public var bcryptCost: Int
+    /// Failed logins allowed per account and per client address within `loginWindowSeconds`.
+    public var loginMaxFailures: Int
+    public var loginWindowSeconds: Int
+    /// Registrations allowed per client address per hour.
+    public var registrationsPerHour: Int
+    /// Take the client address from the last `X-Forwarded-For` entry (set by the PaaS router).
+    public var trustProxy: Bool
     public var modelVersion: String
     public var adminAPIKey: String?
     public var corsOrigins: [String]
@@ -83,6 +92,12 @@ extension Settings {
         if secret == nil, production { throw ConfigError("JWT_SECRET", "required in production (at least 32 random bytes)") }
         self.jwtSecret = secret
         self.accessTokenExpireMinutes = try reader.integer("ACCESS_TOKEN_EXPIRE_MINUTES", default: 1440, range: 1...525_600)
+        self.jwtIssuer = try reader.matching("JWT_ISSUER", default: "stockhub", pattern: "[A-Za-z0-9._:/-]{1,64}", expected: "1-64 of A-Z a-z 0-9 . _ : / -")
+        self.bcryptCost = try reader.integer("BCRYPT_COST", default: 12, range: 10...16)
+        self.loginMaxFailures = try reader.integer("LOGIN_MAX_FAILURES", default: 10, range: 1...1000)
+        self.loginWindowSeconds = try reader.integer("LOGIN_WINDOW_SECONDS", default: 900, range: 1...86_400)
+        self.registrationsPerHour = try reader.integer("REGISTRATIONS_PER_HOUR", default: 20, range: 1...100_000)
+        self.trustProxy = try reader.boolean("TRUST_PROXY", default: false)
 
         self.modelVersion = try reader.matching("MODEL_VERSION", default: "v1", pattern: "[A-Za-z0-9._-]{1,32}",
                                                  expected: "1-32 of A-Z a-z 0-9 . _ -")
@@ -142,6 +157,8 @@ extension Settings {
             "DATABASE_URL": PostgresClientSettings(url: databaseURL).endpointDescription,
             "STORAGE": storageDescription,
             "MODEL_VERSION": modelVersion,
+            "BCRYPT_COST": String(bcryptCost),
+            "TRUST_PROXY": String(trustProxy),
             "WORKER_CONCURRENCY": String(workerConcurrency),
             "JOB_MAX_ATTEMPTS": String(jobMaxAttempts),
             "JOB_TIMEOUT_SECONDS": String(jobTimeoutSeconds),
@@ -277,6 +294,15 @@ struct EnvironmentReader {
         guard let value = Int(text) else { throw ConfigError(name, "expected a whole number \(range.lowerBound)-\(range.upperBound), got \"\(text)\"") }
         guard range.contains(value) else { throw ConfigError(name, "must be \(range.lowerBound)-\(range.upperBound), got \(value)") }
         return value
+    }
+
+    func boolean(_ name: String, default fallback: Bool) throws(ConfigError) -> Bool {
+        guard let text = try optional(name)?.lowercased() else { return fallback }
+        switch text {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw ConfigError(name, "expected true or false, got \"\(text)\"")
+        }
     }
 
     func oneOf(_ name: String, _ allowed: [String], default fallback: String) throws(ConfigError) -> String {

@@ -22,7 +22,21 @@ public struct Migration: Sendable {
 
 /// StockHub's schema, in order. Later issues append here (users, …).
 public enum StockHubMigrations {
-    public static let all: [Migration] = []
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "users", sql: """
+            CREATE TABLE users (
+                id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                username text NOT NULL CHECK (length(username) BETWEEN 3 AND 32),
+                email text NOT NULL CHECK (length(email) BETWEEN 3 AND 254),
+                password_hash text NOT NULL,
+                is_admin boolean NOT NULL DEFAULT false,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                last_login_at timestamptz
+            );
+            CREATE UNIQUE INDEX users_username_lower ON users (lower(username));
+            CREATE UNIQUE INDEX users_email_lower ON users (lower(email));
+            """),
+    ]
 }
 
 /// Applies numbered migrations under a Postgres advisory lock, so several processes starting at

@@ -3,13 +3,13 @@ import Hummingbird
 import Shared
 
 /// Liveness, dependency status, the API contract and the dashboard page.
-struct SystemController<Context: RequestContext> {
+struct SystemController {
     let clients: SystemClients
     let settings: Settings
     let startedAt: ContinuousClock.Instant
     let openAPI: OpenAPIDocument
 
-    func addRoutes(to routes: RouteTable<Context>) {
+    func addRoutes(to routes: RouteTable) {
         routes.get("/health") { _, _ in try JSONBody.response(Health(status: "ok")) }
         routes.get("/api/status") { _, _ in try await status() }
         routes.get("/openapi.yaml") { _, _ in try openAPI.response() }

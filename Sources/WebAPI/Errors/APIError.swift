@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// The one error type every route throws. It becomes an RFC 9457 `application/problem+json`
 /// body at one boundary (`RequestBoundaryMiddleware`), so every error has the same shape.
@@ -90,6 +91,10 @@ extension APIError {
             default:
                 return APIError(status, kind: "http-\(status.code)", title: status.reasonPhrase, detail: detail)
             }
+        }
+        if error is NIOTooManyBytesError {
+            return APIError(.contentTooLarge, kind: "body-too-large", title: "Request body too large",
+                            detail: "The request body is larger than this server accepts (MAX_BODY_BYTES).")
         }
         if error is DecodingError {
             return .badRequest(field: nil, "The request body is not the expected JSON: \(error)")

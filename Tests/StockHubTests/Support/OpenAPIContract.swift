@@ -23,6 +23,13 @@ struct OpenAPIContract: @unchecked Sendable {  // read-only after load
         })
     }
 
+    /// Names of the security schemes an operation accepts (sorted); empty for public operations.
+    func securitySchemes(method: String, path: String) -> [String] {
+        guard let operation = paths[path]?[method.lowercased()] as? [String: Any],
+              let security = operation["security"] as? [[String: Any]] else { return [] }
+        return security.flatMap { $0.keys }.sorted()
+    }
+
     /// Problems with a response, empty when it matches the documented status, media type and schema.
     func violations(method: String, path: String, status: Int, contentType: String?, body: Data) -> [String] {
         guard let operation = paths[path]?[method.lowercased()] as? [String: Any] else {

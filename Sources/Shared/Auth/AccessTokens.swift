@@ -1,0 +1,104 @@
+import Crypto
+import Foundation
+import JWTKit
+
+/// The claims of a StockHub access token.
+public struct AccessClaims: JWTPayload, Equatable {
+    public var sub: SubjectClaim
+    public var iat: IssuedAtClaim
+    public var exp: ExpirationClaim
+    public var jti: IDClaim
+    public var iss: IssuerClaim
+
+    /// Checks are done by `AccessTokens.verify`, with leeway and typed errors.
+    public func verify(using algorithm: some JWTAlgorithm) async throws {}
+
+    public var userID: UUID? { UUID(uuidString: sub.value) }
+}
+
+/// Why a bearer token was refused. Each becomes a 401; the reason is logged, and the response
+/// says only what a client can act on.
+public enum TokenRejection: Error, Sendable, Equatable, CustomStringConvertible {
+    case missing
+    case malformed
+    /// Only HS256 is accepted; anything else (including `none`) is refused before any check.
+    case algorithmNotAllowed(String)
+    case badSignature
+    case expired
+    case wrongIssuer
+    case revoked
+
+    public var description: String {
+        switch self {
+        case .missing: "no bearer token"
+        case .malformed: "the token is not a well-formed JWT"
+        case .algorithmNotAllowed(let alg): "algorithm \(alg) is not accepted (HS256 only)"
+        case .badSignature: "the token's signature does not verify"
+        case .expired: "the token has expired"
+        case .wrongIssuer: "the token was issued by someone else"
+        case .revoked: "the token was revoked (logged out)"
+        }
+    }
+}
+
+public struct IssuedToken: Sendable {
+    public let token: String
+    public let claims: AccessClaims
+    public var expiresAt: Date { claims.exp.value }
+}
+
+/// Issues and verifies HS256 access tokens.
+public struct AccessTokens: Sendable {
+    public let issuer: String
+    public let lifetime: TimeInterval
+    /// Tolerated clock difference between the issuing and the verifying process.
+    public let leeway: TimeInterval
+    private let keys: JWTKeyCollection
+
+    public init(secret: String, issuer: String = "stockhub", lifetime: TimeInterval, leeway: TimeInterval = 30) async {
+        self.issuer = issuer
+        self.lifetime = lifetime
+        self.leeway = leeway
+        self.keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+    }
+
+    public func issue(for userID: UUID, now: Date = Date()) async throws -> IssuedToken {
+        // Whole seconds: JWT times are NumericDate seconds, and what we hand out must equal what we read back.
+        let issuedAt = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+        let claims = AccessClaims(
+            sub: SubjectClaim(value: userID.uuidString.lowercased()),
+            iat: IssuedAtClaim(value: issuedAt),
+            exp: ExpirationClaim(value: issuedAt.addingTimeInterval(lifetime)),
+            jti: IDClaim(value: UUID().uuidString.lowercased()),
+            iss: IssuerClaim(value: issuer))
+        return IssuedToken(token: try await keys.sign(claims), claims: claims)
+    }
+
+    public func verify(_ token: String, now: Date = Date()) async throws(TokenRejection) -> AccessClaims {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let header = Self.decodeSegment(parts[0]),
+              let fields = try? JSONDecoder().decode(Header.self, from: header) else { throw .malformed }
+        guard fields.alg == "HS256" else { throw .algorithmNotAllowed(fields.alg ?? "(missing)") }
+        let claims: AccessClaims
+        do {
+            claims = try await keys.verify(token, as: AccessClaims.self)
+        } catch let error as JWTError where error.errorType == .signatureVerificationFailed {
+            throw .badSignature
+        } catch {
+            throw .malformed
+        }
+        guard claims.iss.value == issuer else { throw .wrongIssuer }
+        guard claims.exp.value.addingTimeInterval(leeway) > now else { throw .expired }
+        guard claims.userID != nil else { throw .malformed }
+        return claims
+    }
+
+    private struct Header: Decodable { let alg: String? }
+
+    private static func decodeSegment(_ segment: Substring) -> Data? {
+        var text = segment.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        text += String(repeating: "=", count: (4 - text.count % 4) % 4)
+        return Data(base64Encoded: text)
+    }
+}
