@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "StockHubBench",
         abstract: "Measure StockHub's clients against real servers.",
-        subcommands: [RedisBench.self, PostgresBench.self])
+        subcommands: [RedisBench.self, PostgresBench.self, LoginBench.self])
 }
 
 struct RedisBench: AsyncParsableCommand {
@@ -58,6 +58,39 @@ struct PostgresBench: AsyncParsableCommand {
             report("SELECT $1, \(concurrency) concurrent", count: requests, seconds: seconds, latencies: latencies)
         }
         await db.shutdown()
+    }
+}
+
+struct LoginBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "login", abstract: "POST /api/auth/login latency: right password, wrong password, unknown account.")
+
+    @Option(help: "Base URL of a running WebAPI.") var url: String
+    @Option(help: "An existing account's username.") var login: String
+    @Option(help: "Its password.") var password: String
+    @Option(help: "Logins per row.") var requests = 100
+    @Option(help: "Concurrent logins.") var concurrency = 1
+
+    func run() async throws {
+        let http = HTTPClient(settings: HTTPClientSettings(timeout: .seconds(30), retry: .none, maxConnections: concurrency))
+        let url = self.url
+        @Sendable func attempt(_ login: String, _ password: String, expect status: Int) async throws {
+            let body = try JSONSerialization.data(withJSONObject: ["login": login, "password": password])
+            let response = try await http.send(HTTPClientRequest(
+                method: "POST", url: url + "/api/auth/login", headers: [HTTPHeader("Content-Type", "application/json")], body: Array(body)))
+            guard response.status == status else { throw ValidationError("expected \(status), got \(response.status): \(response.bodyText)") }
+        }
+        print("login latency, \(requests) per row, \(concurrency) concurrent")
+        for (label, login, password, status) in [
+            ("right password", self.login, self.password, 200),
+            ("wrong password", self.login, "wrong-password-123", 401),
+            ("unknown account", "nobody_\(UUID().uuidString.prefix(8))", "wrong-password-123", 401),
+        ] {
+            let (seconds, latencies) = try await measure(requests: requests, concurrency: concurrency) {
+                try await attempt(login, password, expect: status)
+            }
+            report(label, count: requests, seconds: seconds, latencies: latencies)
+        }
     }
 }
 

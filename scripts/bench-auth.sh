@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Auth benchmarks, printed as numbers: login latency at the configured bcrypt cost (right
+# password, wrong password, unknown account), GET /api/auth/me requests/s and latency over
+# 64 connections with wrk, and the peak RSS of WebAPI during it. Starts its own services.
+#
+#   bash scripts/bench-auth.sh            BCRYPT_COST=12 by default; DURATION=15 seconds of wrk
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash deploy/install-deps.sh
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+state=$(mktemp -d /tmp/stockhub-bench-services.XXXXXX)
+web_pid=""
+cleanup() {
+  [[ -n "$web_pid" ]] && kill "$web_pid" 2>/dev/null || true
+  bash deploy/services.sh stop --purge "$state" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+bash deploy/services.sh start "$state" >"$state.log" 2>&1 || { cat "$state.log"; exit 1; }
+# shellcheck disable=SC1091
+source "$state/env"
+export REDIS_URL DATABASE_URL STORAGE_URL S3_ENDPOINT S3_REGION S3_DIALECT S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY
+
+swift build -c release --product WebAPI >/dev/null
+swift build -c release --product StockHubBench >/dev/null
+bin=$(swift build -c release --show-bin-path)
+
+port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+export PORT=$port BCRYPT_COST=${BCRYPT_COST:-12} LOG_LEVEL=warning LOGIN_MAX_FAILURES=1000000
+export JWT_SECRET=bench-secret-0123456789abcdef0123456789abcdef
+"$bin/WebAPI" &
+web_pid=$!
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+
+user="bench_$RANDOM"
+password="bench password 123"
+token=$(curl -fs -X POST "http://127.0.0.1:$port/api/auth/register" -H 'Content-Type: application/json' \
+  -d "{\"username\":\"$user\",\"email\":\"$user@example.com\",\"password\":\"$password\"}" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+
+echo "== bcrypt cost $BCRYPT_COST, $(nproc) cores"
+"$bin/StockHubBench" login --url "http://127.0.0.1:$port" --login "$user" --password "$password" --requests 50 --concurrency 1
+"$bin/StockHubBench" login --url "http://127.0.0.1:$port" --login "$user" --password "$password" --requests 100 --concurrency 4
+
+echo "== GET /api/auth/me, 64 connections, ${DURATION:-15}s (wrk)"
+wrk -t2 -c64 -d"${DURATION:-15}"s --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/auth/me" |
+  grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors"
+echo "WebAPI peak RSS: $(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' "/proc/$web_pid/status")"
