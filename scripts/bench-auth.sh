@@ -26,7 +26,7 @@ swift build -c release --product StockHubBench >/dev/null
 bin=$(swift build -c release --show-bin-path)
 
 port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
-export PORT=$port BCRYPT_COST=${BCRYPT_COST:-12} LOG_LEVEL=warning LOGIN_MAX_FAILURES=1000000
+export PORT=$port BCRYPT_COST=${BCRYPT_COST:-12} LOG_LEVEL=warning LOGIN_MAX_FAILURES=1000
 export JWT_SECRET=bench-secret-0123456789abcdef0123456789abcdef
 "$bin/WebAPI" &
 web_pid=$!

@@ -13,14 +13,15 @@ enum JSONInput {
         }
         var request = request
         let body = try await request.collectBody(upTo: limit)
+        let data = Data(buffer: body)
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer: body))
+            return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {
-            throw Self.problem(error)
+            throw Self.problem(error, body: data)
         }
     }
 
-    static func problem(_ error: DecodingError) -> APIError {
+    static func problem(_ error: DecodingError, body: Data) -> APIError {
         func path(_ context: DecodingError.Context, _ key: (any CodingKey)? = nil) -> String? {
             let keys = context.codingPath + (key.map { [$0] } ?? [])
             let text = keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
@@ -34,13 +35,26 @@ enum JSONInput {
         case .typeMismatch(let type, let context):
             return .badRequest(field: path(context), "\(path(context) ?? "The body") must be a \(jsonName(type)).")
         case .dataCorrupted(let context):
-            // Foundation's underlying error carries the line and column of a syntax error.
-            let place = context.underlyingError.map { " (\(($0 as NSError).userInfo[NSDebugDescriptionErrorKey] ?? $0))" } ?? ""
             if let field = path(context) { return .badRequest(field: field, "\(field): \(context.debugDescription)") }
-            return .badRequest(field: nil, "The body is not valid JSON\(place).")
+            return .badRequest(field: nil, "The body is not valid JSON: \(syntaxProblem(body)).")
         @unknown default:
             return .badRequest(field: nil, "The body could not be read as JSON.")
         }
+    }
+
+    /// Where a syntax error is. JSONDecoder on Linux does not say; JSONSerialization gives a
+    /// character offset, turned here into a line and column.
+    static func syntaxProblem(_ body: Data) -> String {
+        if body.isEmpty { return "the body is empty" }
+        guard case .failure(let error) = Result(catching: { try JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) }) else {
+            return "it is not the expected structure"
+        }
+        let message = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? "\(error)"
+        guard let match = message.firstMatch(of: /character (\d+)/), let offset = Int(match.1) else { return message.lowercasedFirst }
+        let prefix = body.prefix(offset)
+        let line = prefix.filter { $0 == UInt8(ascii: "\n") }.count + 1
+        let column = offset - (prefix.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
+        return "unexpected input at line \(line), column \(column)"
     }
 
     private static func jsonName(_ type: Any.Type) -> String {
@@ -51,4 +65,8 @@ enum JSONInput {
         default: "\(type)".hasPrefix("Array") ? "array" : "object"
         }
     }
+}
+
+private extension String {
+    var lowercasedFirst: String { prefix(1).lowercased() + dropFirst() }
 }
