@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "StockHubBench",
         abstract: "Measure StockHub's clients against real servers.",
-        subcommands: [RedisBench.self, PostgresBench.self, LoginBench.self])
+        subcommands: [RedisBench.self, PostgresBench.self, LoginBench.self, TokenBench.self])
 }
 
 struct RedisBench: AsyncParsableCommand {
@@ -90,6 +90,22 @@ struct LoginBench: AsyncParsableCommand {
                 try await attempt(login, password, expect: status)
             }
             report(label, count: requests, seconds: seconds, latencies: latencies)
+        }
+    }
+}
+
+struct TokenBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tokens", abstract: "Access-token verifications per second, in process.")
+    @Option(help: "Verifications per row.") var requests = 50_000
+
+    func run() async throws {
+        let tokens = await AccessTokens(secret: "bench-secret-0123456789abcdef0123456789abcdef", lifetime: 3600)
+        let token = try await tokens.issue(for: UUID()).token
+        for concurrency in [1, 2] {
+            let (seconds, latencies) = try await measure(requests: requests, concurrency: concurrency) {
+                _ = try await tokens.verify(token)
+            }
+            report("verify, \(concurrency) concurrent", count: requests, seconds: seconds, latencies: latencies)
         }
     }
 }
