@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// One numbered schema change. Versions are applied in order, each exactly once, each in its
@@ -16,7 +15,7 @@ public struct Migration: Sendable {
     }
 
     var checksum: String {
-        SHA256.hash(data: Array(sql.description.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256Hex.of(sql.description)
     }
 }
 

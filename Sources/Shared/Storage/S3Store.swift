@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// Where and how to reach an S3-compatible bucket.
@@ -114,7 +113,7 @@ public struct S3Store: ArtifactStore {
     private func send(_ method: String, _ url: String, body: [UInt8] = []) async throws -> HTTPClientResponse {
         // curl 7.88 signs with SigV4 but does not hash the payload itself: without an explicit
         // x-amz-content-sha256 S3 servers reject the signature.
-        let digest = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256Hex.of(body)
         var request = HTTPClientRequest(method: method, url: url, headers: [HTTPHeader("x-amz-content-sha256", digest)], body: body,
                                         sigV4: AWSSigV4Credentials(region: settings.region, service: "s3",
                                                                    accessKeyID: settings.accessKeyID, secretAccessKey: settings.secretAccessKey))
