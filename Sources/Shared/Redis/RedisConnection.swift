@@ -76,6 +76,18 @@ public final class RedisConnection: BlockingConnection, @unchecked Sendable {
         return replies
     }
 
+    /// Reads one reply the server sends without a command: pub/sub messages after SUBSCRIBE
+    /// (`["message", channel, payload]`). A subscribed connection must not go back to a pool.
+    public func readPush(timeout: Duration? = nil) throws(RedisError) -> RedisValue {
+        guard let context else { throw .connectionLost(command: "subscription", reason: "connection is closed") }
+        if let timeout { redisSetTimeout(context, timeval(timeout)) }
+        defer { if timeout != nil, self.context != nil { redisSetTimeout(context, timeval(commandTimeout)) } }
+        var raw: UnsafeMutableRawPointer?
+        guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw failure("subscription", context, timeout) }
+        defer { freeReplyObject(raw) }
+        return Self.value(of: raw.assumingMemoryBound(to: redisReply.self))
+    }
+
     /// Reusable when no error is recorded and the idle socket has nothing to read: a readable
     /// idle socket means the server closed it (restart, timeout) or sent something unexpected.
     public func isReusable() -> Bool {

@@ -12,4 +12,25 @@ public enum RedisKeys {
 
     /// Registrations attempted from one client address within the current window.
     public static func registrationsForAddress(_ address: String) -> String { "stockhub:throttle:register:addr:\(address)" }
+
+    /// The job queue's keys under one namespace (`stockhub` in production; tests use their own
+    /// so they can run side by side on one Redis).
+    public struct Queue: Sendable {
+        public let namespace: String
+        public init(namespace: String = "stockhub") { self.namespace = namespace }
+
+        /// The stream every worker reads through one consumer group.
+        public var stream: String { "\(namespace):jobs" }
+        public var group: String { "workers" }
+        /// Jobs waiting for a retry, scored by the time they are due (ms since 1970).
+        public var delayed: String { "\(namespace):jobs:delayed" }
+        /// Jobs that used up their attempts, with their last error.
+        public var deadLetters: String { "\(namespace):jobs:dead" }
+        /// The job record (hash): type, params, status, attempts, times, progress, stage, result, error.
+        public func job(_ id: String) -> String { "\(namespace):job:\(id)" }
+        /// Pub/sub channel with the job's status and progress changes.
+        public func events(_ id: String) -> String { "\(namespace):job:\(id):events" }
+        /// The id of the in-flight job for an equal request (same symbol and model version).
+        public func dedup(_ key: String) -> String { "\(namespace):dedup:\(key)" }
+    }
 }

@@ -1,0 +1,23 @@
+extension JobQueue {
+    /// Moves retries that are due into the stream; returns how many moved. Any process may call
+    /// it as often as it likes: the script makes concurrent promoters safe.
+    @discardableResult
+    public func promoteDue(batch: Int = 500) async throws -> Int {
+        let reply = try await redis.command([
+            "EVAL", RedisArgument(QueueScripts.promote), 2, RedisArgument(keys.delayed), RedisArgument(keys.stream),
+            RedisArgument(Self.nowMilliseconds()), RedisArgument(settings.maxStreamLength), RedisArgument(batch),
+        ])
+        return reply.int ?? 0
+    }
+
+    /// Entries in the stream (waiting or delivered), delivered-but-unacknowledged, delayed retries, dead letters.
+    public func depth() async throws -> (stream: Int, pending: Int, delayed: Int, deadLetters: Int) {
+        let replies = try await redis.pipeline([
+            ["XLEN", RedisArgument(keys.stream)],
+            ["XPENDING", RedisArgument(keys.stream), RedisArgument(keys.group)],
+            ["ZCARD", RedisArgument(keys.delayed)],
+            ["XLEN", RedisArgument(keys.deadLetters)],
+        ])
+        return (replies[0].int ?? 0, replies[1].array?.first?.int ?? 0, replies[2].int ?? 0, replies[3].int ?? 0)
+    }
+}

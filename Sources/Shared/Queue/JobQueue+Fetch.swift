@@ -1,0 +1,55 @@
+import Foundation
+
+extension JobQueue {
+    /// New entries for this consumer, waiting up to `block` for the first.
+    public func fetch(consumer: String, count: Int, block: Duration) async throws -> [JobDelivery] {
+        let reply = try await redis.command([
+            "XREADGROUP", "GROUP", RedisArgument(keys.group), RedisArgument(consumer), "COUNT", RedisArgument(count),
+            "BLOCK", RedisArgument(max(1, block.wholeMilliseconds)), "STREAMS", RedisArgument(keys.stream), ">",
+        ], timeout: block + .seconds(2))
+        // [[stream, [[entry id, [field, value, …]], …]]] or nil when nothing arrived.
+        guard let streams = reply.array, let entries = streams.first?.array?.last?.array else { return [] }
+        return entries.compactMap(Self.delivery)
+    }
+
+    /// Takes over entries another consumer has held longer than the visibility timeout (its
+    /// worker died). XAUTOCLAIM without JUSTID, so each takeover counts as a delivery.
+    /// Entries whose stream data was trimmed come back from the job record instead.
+    public func reclaim(consumer: String, count: Int) async throws -> [JobDelivery] {
+        let reply = try await redis.command([
+            "XAUTOCLAIM", RedisArgument(keys.stream), RedisArgument(keys.group), RedisArgument(consumer),
+            RedisArgument(settings.visibilityTimeout.wholeMilliseconds), "0-0", "COUNT", RedisArgument(count),
+        ])
+        guard let parts = reply.array, parts.count >= 2 else { return [] }
+        return (parts[1].array ?? []).compactMap(Self.delivery)
+    }
+
+    /// Marks the delivery running and counts the attempt. Returns false when the job must not
+    /// run: it used up its attempts (now dead-lettered) or its record is gone (entry dropped).
+    public func start(_ delivery: JobDelivery) async throws -> Bool {
+        let reply = try await redis.command([
+            "EVAL", RedisArgument(QueueScripts.start), 4,
+            RedisArgument(keys.stream), RedisArgument(keys.job(delivery.jobID)), RedisArgument(keys.events(delivery.jobID)), RedisArgument(keys.deadLetters),
+            RedisArgument(delivery.entryID), RedisArgument(keys.group), RedisArgument(Self.nowMilliseconds()),
+            RedisArgument(settings.maxAttempts), RedisArgument(settings.recordTTL.wholeMilliseconds / 1000), RedisArgument(delivery.jobID),
+        ])
+        return reply.string == "run"
+    }
+
+    /// Resets the delivery's idle time so a long job is not reclaimed while its worker lives.
+    /// JUSTID: a heartbeat is not a delivery.
+    public func touch(_ delivery: JobDelivery, consumer: String) async throws {
+        try await redis.command("XCLAIM", RedisArgument(keys.stream), RedisArgument(keys.group), RedisArgument(consumer), 0,
+                                RedisArgument(delivery.entryID), "JUSTID")
+    }
+
+    private static func delivery(_ entry: RedisValue) -> JobDelivery? {
+        guard let parts = entry.array, parts.count == 2, let entryID = parts[0].string, let fields = parts[1].array else { return nil }
+        var index = 0
+        while index + 1 < fields.count {
+            if fields[index].string == "job", let jobID = fields[index + 1].string { return JobDelivery(entryID: entryID, jobID: jobID) }
+            index += 2
+        }
+        return nil
+    }
+}
