@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import Shared
 
@@ -16,9 +17,23 @@ struct WorkerCommand: AsyncParsableCommand {
         let logger = Logger(label: "stockhub.worker")
         let clients = SystemClients(settings: settings, applicationName: "stockhub-worker")
         await ProcessStartup.announce("Worker", settings: settings, clients: clients, logger: logger)
-        try await ProcessStartup.run(
-            [WaitForShutdownService(logger: logger, message: "Worker idle: job consumption is not implemented yet (the job-pipeline issue adds it); waiting for SIGTERM")],
+
+        let queue = JobQueue(
+            redis: clients.redis, keys: RedisKeys.Queue(namespace: settings.redisNamespace),
+            settings: JobQueueSettings(maxAttempts: settings.jobMaxAttempts,
+                                       visibilityTimeout: .seconds(settings.jobVisibilityTimeoutSeconds)))
+        let handlers: [any JobHandler] = [PingJob()]
+        let worker = WorkerService(
+            queue: queue,
+            handlers: Dictionary(uniqueKeysWithValues: handlers.map { ($0.type, $0) }),
+            consumer: "\(ProcessInfo.processInfo.hostName)-\(getpid())",
+            concurrency: settings.workerConcurrency,
+            jobTimeout: .seconds(settings.jobTimeoutSeconds),
+            // The design's 25 s budget for SIGTERM: 20 s for the running job, the rest to release it and exit.
+            shutdownGrace: .seconds(20),
+            alerts: settings.alertWebhookURL.map { AlertWebhook(url: $0, http: clients.http) },
             logger: logger)
+        try await ProcessStartup.run([worker], logger: logger)
         await clients.shutdown()
         logger.info("Worker stopped")
     }

@@ -26,7 +26,7 @@ struct JobQueueTests {
 
         let deliveries = try await queue.fetch(consumer: "w1", count: 10, block: .milliseconds(100))
         #expect(deliveries.map(\.jobID) == [job.id])
-        #expect(try await queue.start(deliveries[0]))
+        #expect(try await queue.start(deliveries[0]) == .run)
         let running = try #require(try await queue.record(job.id))
         #expect(running.status == .running && running.attempts == 1 && running.startedAt != nil)
 
@@ -65,13 +65,13 @@ struct JobQueueTests {
         let queue = try await queue(JobQueueSettings(visibilityTimeout: .milliseconds(200)))
         let job = try await queue.enqueue(type: "ping", params: "{}")
         let first = try await queue.fetch(consumer: "doomed", count: 1, block: .milliseconds(100))[0]
-        #expect(try await queue.start(first))
+        #expect(try await queue.start(first) == .run)
         // "doomed" dies here without acknowledging.
         #expect(try await queue.reclaim(consumer: "alive", count: 10).isEmpty)  // not idle long enough yet
         try await Task.sleep(for: .milliseconds(300))
         let reclaimed = try await queue.reclaim(consumer: "alive", count: 10)
         #expect(reclaimed == [first])
-        #expect(try await queue.start(reclaimed[0]))
+        #expect(try await queue.start(reclaimed[0]) == .run)
         #expect(try await queue.record(job.id)?.attempts == 2)
         try await queue.complete(reclaimed[0], result: "{}")
         #expect(try await queue.record(job.id)?.status == .done)
@@ -95,7 +95,7 @@ struct JobQueueTests {
         var delivery = try await queue.fetch(consumer: "w0", count: 1, block: .milliseconds(100))[0]
         var starts = 0
         for attempt in 1...4 {
-            if try await queue.start(delivery) { starts += 1 } else { break }
+            if try await queue.start(delivery) == .run { starts += 1 } else { break }
             try await Task.sleep(for: .milliseconds(80))  // the worker "dies"; another reclaims
             delivery = try #require(try await queue.reclaim(consumer: "w\(attempt)", count: 1).first)
         }
@@ -127,7 +127,7 @@ struct JobQueueTests {
         #expect(try await queue.promoteDue() == 0)  // moved exactly once
         let again = try await queue.fetch(consumer: "w", count: 1, block: .milliseconds(100))
         #expect(again.map(\.jobID) == [job.id])
-        #expect(try await queue.start(again[0]))
+        #expect(try await queue.start(again[0]) == .run)
         #expect(try await queue.record(job.id)?.attempts == 2)
     }
 

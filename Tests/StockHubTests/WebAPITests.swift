@@ -190,8 +190,11 @@ struct ExecutableTests {
 
     @Test(arguments: [["Worker"], ["Trainer", "schedule"]])
     func backgroundProcessesLogTheirConfigurationAndExitZeroOnSIGTERM(_ command: [String]) async throws {
-        let child = try ChildProcess(try BuiltProducts.path(command[0]), Array(command.dropFirst()), environment: try environment(port: try freePort()))
-        for _ in 0..<200 where !child.output.contains("waiting for SIGTERM") {
+        var environment = try environment(port: try freePort())
+        environment["REDIS_NAMESPACE"] = uniqueName("test-idle")
+        let child = try ChildProcess(try BuiltProducts.path(command[0]), Array(command.dropFirst()), environment: environment)
+        let ready = command[0] == "Worker" ? "Worker consuming" : "waiting for SIGTERM"
+        for _ in 0..<200 where !child.output.contains(ready) {
             guard child.isRunning else { break }
             try await Task.sleep(for: .milliseconds(50))
         }

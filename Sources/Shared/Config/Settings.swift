@@ -20,6 +20,8 @@ public struct Settings: Sendable {
     public var logLevel: String
     public var redis: RedisEndpoint
     public var redisPoolSize: Int
+    /// Prefix of every queue key, so several deployments (or test runs) can share one Redis.
+    public var redisNamespace: String
     public var databaseURL: String
     public var databasePoolSize: Int
     /// nil in development when unset: the auth layer then makes a random per-process secret.
@@ -80,6 +82,8 @@ extension Settings {
         let redisURL = try reader.string("REDIS_URL", default: production ? nil : "redis://127.0.0.1:6379/0")
         do { self.redis = try RedisEndpoint(url: redisURL) } catch { throw ConfigError("REDIS_URL", error.message) }
         self.redisPoolSize = try reader.integer("REDIS_POOL_SIZE", default: 16, range: 1...512)
+        self.redisNamespace = try reader.matching("REDIS_NAMESPACE", default: "stockhub", pattern: "[A-Za-z0-9_.:-]{1,64}",
+                                                  expected: "1-64 of A-Z a-z 0-9 _ . : -")
 
         self.databaseURL = try reader.string("DATABASE_URL", default: production ? nil : "postgres://stockhub@127.0.0.1:5432/stockhub")
         try Self.checkDatabaseURL(databaseURL)

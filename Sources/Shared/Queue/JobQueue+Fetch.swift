@@ -24,16 +24,28 @@ extension JobQueue {
         return (parts[1].array ?? []).compactMap(Self.delivery)
     }
 
-    /// Marks the delivery running and counts the attempt. Returns false when the job must not
-    /// run: it used up its attempts (now dead-lettered) or its record is gone (entry dropped).
-    public func start(_ delivery: JobDelivery) async throws -> Bool {
+    public enum StartOutcome: Sendable, Equatable {
+        /// Run the handler now.
+        case run
+        /// The job used up its attempts and is now in the dead letters (with this error).
+        case deadLettered(String)
+        /// The job's record is gone (expired or deleted): the entry was dropped.
+        case gone
+    }
+
+    /// Marks the delivery running and counts the attempt, or dead-letters a job past its attempts.
+    public func start(_ delivery: JobDelivery) async throws -> StartOutcome {
         let reply = try await redis.command([
             "EVAL", RedisArgument(QueueScripts.start), 4,
             RedisArgument(keys.stream), RedisArgument(keys.job(delivery.jobID)), RedisArgument(keys.events(delivery.jobID)), RedisArgument(keys.deadLetters),
             RedisArgument(delivery.entryID), RedisArgument(keys.group), RedisArgument(Self.nowMilliseconds()),
             RedisArgument(settings.maxAttempts), RedisArgument(settings.recordTTL.wholeMilliseconds / 1000), RedisArgument(delivery.jobID),
         ])
-        return reply.string == "run"
+        switch reply.string {
+        case "run": return .run
+        case "dead": return .deadLettered(try await record(delivery.jobID)?.error ?? "attempts exhausted")
+        default: return .gone
+        }
     }
 
     /// Resets the delivery's idle time so a long job is not reclaimed while its worker lives.
