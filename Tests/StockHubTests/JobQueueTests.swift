@@ -62,13 +62,14 @@ struct JobQueueTests {
     }
 
     @Test func aDeliveryHeldByADeadConsumerIsReclaimedAndCountsAsAnAttempt() async throws {
-        let queue = try await queue(JobQueueSettings(visibilityTimeout: .milliseconds(200)))
+        // Generous margins: the suite runs in parallel on 2 cores, so steps can be slow.
+        let queue = try await queue(JobQueueSettings(visibilityTimeout: .seconds(2)))
         let job = try await queue.enqueue(type: "ping", params: "{}")
         let first = try await queue.fetch(consumer: "doomed", count: 1, block: .milliseconds(100))[0]
         #expect(try await queue.start(first) == .run)
         // "doomed" dies here without acknowledging.
         #expect(try await queue.reclaim(consumer: "alive", count: 10).isEmpty)  // not idle long enough yet
-        try await Task.sleep(for: .milliseconds(300))
+        try await Task.sleep(for: .milliseconds(2200))
         let reclaimed = try await queue.reclaim(consumer: "alive", count: 10)
         #expect(reclaimed == [first])
         #expect(try await queue.start(reclaimed[0]) == .run)
@@ -78,12 +79,12 @@ struct JobQueueTests {
     }
 
     @Test func touchKeepsALongJobFromBeingReclaimed() async throws {
-        let queue = try await queue(JobQueueSettings(visibilityTimeout: .milliseconds(300)))
+        let queue = try await queue(JobQueueSettings(visibilityTimeout: .seconds(1)))
         _ = try await queue.enqueue(type: "slow", params: "{}")
         let delivery = try await queue.fetch(consumer: "busy", count: 1, block: .milliseconds(100))[0]
         _ = try await queue.start(delivery)
-        for _ in 0..<4 {
-            try await Task.sleep(for: .milliseconds(150))
+        for _ in 0..<5 {
+            try await Task.sleep(for: .milliseconds(300))
             try await queue.touch(delivery, consumer: "busy")
         }
         #expect(try await queue.reclaim(consumer: "thief", count: 10).isEmpty)
