@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "StockHubBench",
         abstract: "Measure StockHub's clients against real servers.",
-        subcommands: [RedisBench.self, PostgresBench.self, LoginBench.self, TokenBench.self])
+        subcommands: [RedisBench.self, PostgresBench.self, LoginBench.self, TokenBench.self, QueueBench.self])
 }
 
 struct RedisBench: AsyncParsableCommand {
@@ -107,6 +107,47 @@ struct TokenBench: AsyncParsableCommand {
             }
             report("verify, \(concurrency) concurrent", count: requests, seconds: seconds, latencies: latencies)
         }
+    }
+}
+
+struct QueueBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queue",
+        abstract: "End-to-end ping jobs/s and enqueue-to-done latency, against Worker processes already running.")
+
+    @Option(help: "Jobs for the throughput run.") var jobs = 5000
+    @Option(help: "Jobs for the latency run (one at a time).") var latencyJobs = 200
+    @Option(help: "REDIS_NAMESPACE the workers use.") var namespace = "stockhub"
+
+    func run() async throws {
+        let endpoint = try RedisEndpoint(url: ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379/0")
+        let redis = RedisClient(settings: RedisClientSettings(endpoint: endpoint, poolSize: 16))
+        let queue = JobQueue(redis: redis, keys: RedisKeys.Queue(namespace: namespace))
+        try await queue.prepare()
+
+        // Throughput: enqueue everything (64 producers), then wait until the stream is drained.
+        let start = ContinuousClock.now
+        _ = try await measure(requests: jobs, concurrency: 64) { _ = try await queue.enqueue(type: "ping", params: "{}") }
+        let enqueued = ContinuousClock.now
+        while true {
+            let depth = try await queue.depth()
+            if depth.stream == 0 && depth.pending == 0 && depth.delayed == 0 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let total = seconds(start.duration(to: .now))
+        print(String(format: "%d ping jobs: enqueued in %.2f s (%.0f/s), all done after %.2f s: %.0f jobs/s end to end",
+                     jobs, seconds(start.duration(to: enqueued)), Double(jobs) / seconds(start.duration(to: enqueued)), total, Double(jobs) / total))
+
+        // Latency on an idle system: one job at a time, enqueue to done as seen by a poller.
+        var latencies: [Double] = []
+        for _ in 0..<latencyJobs {
+            let t0 = ContinuousClock.now
+            let job = try await queue.enqueue(type: "ping", params: "{}")
+            while try await queue.record(job.id)?.status != .done { try await Task.sleep(for: .microseconds(200)) }
+            latencies.append(seconds(t0.duration(to: .now)))
+        }
+        report("enqueue -> done, idle, one at a time", count: latencyJobs, seconds: latencies.reduce(0, +), latencies: latencies, per: "job")
+        await redis.shutdown()
     }
 }
 

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Queue benchmark, printed as numbers: end-to-end ping jobs/s with 1 and with 2 Worker
+# processes, and enqueue-to-done latency on an idle system. Starts its own services.
+#
+#   JOBS=5000 CONCURRENCY=8 bash scripts/bench-queue.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash deploy/install-deps.sh
+
+state=$(mktemp -d /tmp/stockhub-bench-services.XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  bash deploy/services.sh stop --purge "$state" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+bash deploy/services.sh start "$state" >"$state.log" 2>&1 || { cat "$state.log"; exit 1; }
+# shellcheck disable=SC1091
+source "$state/env"
+export REDIS_URL DATABASE_URL STORAGE_URL S3_ENDPOINT S3_REGION S3_DIALECT S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY
+
+swift build -c release --product Worker >/dev/null
+swift build -c release --product StockHubBench >/dev/null
+bin=$(swift build -c release --show-bin-path)
+export LOG_LEVEL=warning WORKER_CONCURRENCY=${CONCURRENCY:-8}
+
+for workers in 1 2; do
+  namespace="bench$workers-$RANDOM"
+  for _ in $(seq "$workers"); do
+    REDIS_NAMESPACE=$namespace "$bin/Worker" >/dev/null 2>&1 &
+    pids+=($!)
+  done
+  sleep 1
+  echo "== $workers worker process(es), WORKER_CONCURRENCY=$WORKER_CONCURRENCY, $(nproc) cores"
+  "$bin/StockHubBench" queue --namespace "$namespace" --jobs "${JOBS:-5000}" --latency-jobs 200
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  pids=()
+done
