@@ -92,6 +92,7 @@ struct WorkerService: Service {
                 try await queue.release(delivery)
                 return
             }
+            let job: JobQueue.StartedJob
             switch try await queue.start(delivery) {
             case .gone:
                 return
@@ -100,18 +101,17 @@ struct WorkerService: Service {
                 if let alerts { await alerts.send(event: "job.dead_lettered", text: "StockHub job \(delivery.jobID) failed for good: \(error)",
                                                   fields: ["job_id": delivery.jobID, "error": error], logger: logger) }
                 return
-            case .run:
-                break
+            case .run(let started):
+                job = started
             }
-            guard let record = try await queue.record(delivery.jobID), let handler = handlers[record.type] else {
-                let type = try await queue.record(delivery.jobID)?.type ?? "?"
-                try await queue.fail(delivery, error: "no handler for job type \(type)")
+            guard let handler = handlers[job.type] else {
+                try await queue.fail(delivery, error: "no handler for job type \(job.type)")
                 return
             }
-            metadata["type"] = "\(record.type)"
-            metadata["attempt"] = "\(record.attempts)"
+            metadata["type"] = "\(job.type)"
+            metadata["attempt"] = "\(job.attempts)"
             let started = ContinuousClock.now
-            switch await execute(handler, record, delivery) {
+            switch await execute(handler, job, delivery) {
             case .finished(.success(let result)):
                 try await queue.complete(delivery, result: result)
                 logger.info("job done", metadata: metadata.merging(["ms": "\(Int(started.duration(to: .now).milliseconds))"]) { $1 })
@@ -119,7 +119,7 @@ struct WorkerService: Service {
                 try await queue.fail(delivery, error: message)
                 logger.warning("job failed", metadata: metadata.merging(["error": "\(message)"]) { $1 })
             case .finished(.failure(let error)):
-                try await queue.retry(delivery, error: "\(error)", attempt: record.attempts)
+                try await queue.retry(delivery, error: "\(error)", attempt: job.attempts)
                 logger.warning("job will be retried", metadata: metadata.merging(["error": "\(error)"]) { $1 })
             case .timedOut:
                 try await queue.fail(delivery, error: "not finished within \(jobTimeout) (JOB_TIMEOUT_SECONDS)", status: .timeout)
@@ -137,12 +137,12 @@ struct WorkerService: Service {
 
     /// Runs the handler against the job timeout and the shutdown grace period, touching the
     /// delivery meanwhile so a long job is not mistaken for an orphan.
-    private func execute(_ handler: any JobHandler, _ record: JobRecord, _ delivery: JobDelivery) async -> Ending {
+    private func execute(_ handler: any JobHandler, _ job: JobQueue.StartedJob, _ delivery: JobDelivery) async -> Ending {
         let queue = self.queue, consumer = self.consumer, jobTimeout = self.jobTimeout, grace = self.shutdownGrace
         return await withTaskGroup(of: Ending?.self) { group in
             group.addTask {
-                let result = await Result { try await handler.run(params: record.params) { progress, stage in
-                    try? await queue.report(record.id, progress: progress, stage: stage)
+                let result = await Result { try await handler.run(params: job.params) { progress, stage in
+                    try? await queue.report(delivery.jobID, progress: progress, stage: stage)
                 } }
                 return .finished(result)
             }

@@ -26,7 +26,7 @@ struct JobQueueTests {
 
         let deliveries = try await queue.fetch(consumer: "w1", count: 10, block: .milliseconds(100))
         #expect(deliveries.map(\.jobID) == [job.id])
-        #expect(try await queue.start(deliveries[0]) == .run)
+        #expect(try await queue.start(deliveries[0]).isRun)
         let running = try #require(try await queue.record(job.id))
         #expect(running.status == .running && running.attempts == 1 && running.startedAt != nil)
 
@@ -41,6 +41,16 @@ struct JobQueueTests {
         let depth = try await queue.depth()
         #expect(depth.stream == 0 && depth.pending == 0)
         #expect(try await queue.fetch(consumer: "w1", count: 10, block: .milliseconds(50)).isEmpty)
+    }
+
+    @Test func scriptsAreResentWhenTheServerForgotThem() async throws {
+        let queue = try await queue()
+        // After a restart or SCRIPT FLUSH, EVALSHA answers NOSCRIPT and the text is sent again.
+        try await redis.command("SCRIPT", "FLUSH")
+        let job = try await queue.enqueue(type: "ping", params: "{}")
+        #expect(try await queue.record(job.id)?.status == .queued)
+        let sha = QueueScripts.enqueue.sha1
+        #expect(try await redis.command("SCRIPT", "EXISTS", RedisArgument(sha)).array == [.integer(1)])
     }
 
     @Test func anEqualRequestInFlightGetsTheSameJobUntilItFinishes() async throws {
@@ -66,13 +76,13 @@ struct JobQueueTests {
         let queue = try await queue(JobQueueSettings(visibilityTimeout: .seconds(2)))
         let job = try await queue.enqueue(type: "ping", params: "{}")
         let first = try await queue.fetch(consumer: "doomed", count: 1, block: .milliseconds(100))[0]
-        #expect(try await queue.start(first) == .run)
+        #expect(try await queue.start(first).isRun)
         // "doomed" dies here without acknowledging.
         #expect(try await queue.reclaim(consumer: "alive", count: 10).isEmpty)  // not idle long enough yet
         try await Task.sleep(for: .milliseconds(2200))
         let reclaimed = try await queue.reclaim(consumer: "alive", count: 10)
         #expect(reclaimed == [first])
-        #expect(try await queue.start(reclaimed[0]) == .run)
+        #expect(try await queue.start(reclaimed[0]).isRun)
         #expect(try await queue.record(job.id)?.attempts == 2)
         try await queue.complete(reclaimed[0], result: "{}")
         #expect(try await queue.record(job.id)?.status == .done)
@@ -96,7 +106,7 @@ struct JobQueueTests {
         var delivery = try await queue.fetch(consumer: "w0", count: 1, block: .milliseconds(100))[0]
         var starts = 0
         for attempt in 1...4 {
-            if try await queue.start(delivery) == .run { starts += 1 } else { break }
+            if try await queue.start(delivery).isRun { starts += 1 } else { break }
             try await Task.sleep(for: .milliseconds(80))  // the worker "dies"; another reclaims
             delivery = try #require(try await queue.reclaim(consumer: "w\(attempt)", count: 1).first)
         }
@@ -128,7 +138,7 @@ struct JobQueueTests {
         #expect(try await queue.promoteDue() == 0)  // moved exactly once
         let again = try await queue.fetch(consumer: "w", count: 1, block: .milliseconds(100))
         #expect(again.map(\.jobID) == [job.id])
-        #expect(try await queue.start(again[0]) == .run)
+        #expect(try await queue.start(again[0]).isRun)
         #expect(try await queue.record(job.id)?.attempts == 2)
     }
 
@@ -168,4 +178,8 @@ struct JobQueueTests {
         #expect(statuses == ["running", "running", "done"])
         subscriber.close()
     }
+}
+
+extension JobQueue.StartOutcome {
+    var isRun: Bool { if case .run = self { true } else { false } }
 }

@@ -3,10 +3,9 @@ extension JobQueue {
     /// it as often as it likes: the script makes concurrent promoters safe.
     @discardableResult
     public func promoteDue(batch: Int = 500) async throws -> Int {
-        let reply = try await redis.command([
-            "EVAL", RedisArgument(QueueScripts.promote), 2, RedisArgument(keys.delayed), RedisArgument(keys.stream),
-            RedisArgument(Self.nowMilliseconds()), RedisArgument(settings.maxStreamLength), RedisArgument(batch),
-        ])
+        let reply = try await redis.evaluate(
+            QueueScripts.promote, keys: [RedisArgument(keys.delayed), RedisArgument(keys.stream)],
+            arguments: [RedisArgument(Self.nowMilliseconds()), RedisArgument(settings.maxStreamLength), RedisArgument(batch)])
         return reply.int ?? 0
     }
 

@@ -11,12 +11,11 @@ extension JobQueue {
     /// first job's id (the key is dropped when the job finishes).
     public func enqueue(type: String, params: String, dedupKey: String? = nil) async throws -> Enqueued {
         let id = UUID().uuidString.lowercased()
-        let reply = try await redis.command([
-            "EVAL", RedisArgument(QueueScripts.enqueue), 4,
-            RedisArgument(keys.stream), RedisArgument(keys.job(id)), RedisArgument(dedupKey.map(keys.dedup) ?? ""), RedisArgument(keys.events(id)),
-            RedisArgument(id), RedisArgument(type), RedisArgument(params), RedisArgument(Self.nowMilliseconds()),
-            RedisArgument(settings.maxStreamLength), RedisArgument(max(1, settings.dedupTTL.wholeMilliseconds / 1000)),
-        ])
+        let reply = try await redis.evaluate(
+            QueueScripts.enqueue,
+            keys: [RedisArgument(keys.stream), RedisArgument(keys.job(id)), RedisArgument(dedupKey.map(keys.dedup) ?? ""), RedisArgument(keys.events(id))],
+            arguments: [RedisArgument(id), RedisArgument(type), RedisArgument(params), RedisArgument(Self.nowMilliseconds()),
+                        RedisArgument(settings.maxStreamLength), RedisArgument(max(1, settings.dedupTTL.wholeMilliseconds / 1000))])
         guard let values = reply.array, values.count == 2, let jobID = values[0].string else {
             throw RedisError.unexpectedReply(command: "EVAL enqueue", reply: "\(reply)")
         }

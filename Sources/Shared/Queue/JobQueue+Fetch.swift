@@ -24,9 +24,16 @@ extension JobQueue {
         return (parts[1].array ?? []).compactMap(Self.delivery)
     }
 
+    /// What a started job needs to run: its type, input and the attempt number.
+    public struct StartedJob: Sendable, Equatable {
+        public let type: String
+        public let params: String
+        public let attempts: Int
+    }
+
     public enum StartOutcome: Sendable, Equatable {
         /// Run the handler now.
-        case run
+        case run(StartedJob)
         /// The job used up its attempts and is now in the dead letters (with this error).
         case deadLettered(String)
         /// The job's record is gone (expired or deleted): the entry was dropped.
@@ -35,16 +42,19 @@ extension JobQueue {
 
     /// Marks the delivery running and counts the attempt, or dead-letters a job past its attempts.
     public func start(_ delivery: JobDelivery) async throws -> StartOutcome {
-        let reply = try await redis.command([
-            "EVAL", RedisArgument(QueueScripts.start), 4,
-            RedisArgument(keys.stream), RedisArgument(keys.job(delivery.jobID)), RedisArgument(keys.events(delivery.jobID)), RedisArgument(keys.deadLetters),
-            RedisArgument(delivery.entryID), RedisArgument(keys.group), RedisArgument(Self.nowMilliseconds()),
-            RedisArgument(settings.maxAttempts), RedisArgument(settings.recordTTL.wholeMilliseconds / 1000), RedisArgument(delivery.jobID),
-        ])
-        switch reply.string {
-        case "run": return .run
-        case "dead": return .deadLettered(try await record(delivery.jobID)?.error ?? "attempts exhausted")
-        default: return .gone
+        let reply = try await redis.evaluate(
+            QueueScripts.start,
+            keys: [RedisArgument(keys.stream), RedisArgument(keys.job(delivery.jobID)), RedisArgument(keys.events(delivery.jobID)), RedisArgument(keys.deadLetters)],
+            arguments: [RedisArgument(delivery.entryID), RedisArgument(keys.group), RedisArgument(Self.nowMilliseconds()),
+                        RedisArgument(settings.maxAttempts), RedisArgument(settings.recordTTL.wholeMilliseconds / 1000), RedisArgument(delivery.jobID)])
+        let parts = reply.array ?? []
+        switch parts.first?.string {
+        case "run":
+            return .run(StartedJob(type: parts[1].string ?? "", params: parts[2].string ?? "{}", attempts: parts[3].int ?? 1))
+        case "dead":
+            return .deadLettered(try await record(delivery.jobID)?.error ?? "attempts exhausted")
+        default:
+            return .gone
         }
     }
 

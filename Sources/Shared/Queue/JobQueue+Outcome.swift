@@ -17,20 +17,18 @@ extension JobQueue {
     public func retry(_ delivery: JobDelivery, error: String, attempt: Int) async throws {
         let ceiling = min(settings.retryMaxDelay.milliseconds, settings.retryBaseDelay.milliseconds * pow(2, Double(max(0, attempt - 1))))
         let due = Self.nowMilliseconds() + Int64(Double.random(in: 0...ceiling))
-        try await redis.command([
-            "EVAL", RedisArgument(QueueScripts.retry), 4,
-            RedisArgument(keys.stream), RedisArgument(keys.job(delivery.jobID)), RedisArgument(keys.events(delivery.jobID)), RedisArgument(keys.delayed),
-            RedisArgument(delivery.entryID), RedisArgument(keys.group), RedisArgument(error), RedisArgument(due), RedisArgument(delivery.jobID),
-        ])
+        try await redis.evaluate(
+            QueueScripts.retry,
+            keys: [RedisArgument(keys.stream), RedisArgument(keys.job(delivery.jobID)), RedisArgument(keys.events(delivery.jobID)), RedisArgument(keys.delayed)],
+            arguments: [RedisArgument(delivery.entryID), RedisArgument(keys.group), RedisArgument(error), RedisArgument(due), RedisArgument(delivery.jobID)])
     }
 
     /// Hands the job back for immediate redelivery without counting the attempt (shutdown).
     public func release(_ delivery: JobDelivery) async throws {
-        try await redis.command([
-            "EVAL", RedisArgument(QueueScripts.release), 3,
-            RedisArgument(keys.stream), RedisArgument(keys.job(delivery.jobID)), RedisArgument(keys.events(delivery.jobID)),
-            RedisArgument(delivery.entryID), RedisArgument(keys.group), RedisArgument(delivery.jobID), RedisArgument(settings.maxStreamLength),
-        ])
+        try await redis.evaluate(
+            QueueScripts.release,
+            keys: [RedisArgument(keys.stream), RedisArgument(keys.job(delivery.jobID)), RedisArgument(keys.events(delivery.jobID))],
+            arguments: [RedisArgument(delivery.entryID), RedisArgument(keys.group), RedisArgument(delivery.jobID), RedisArgument(settings.maxStreamLength)])
     }
 
     /// The most recent dead letters, newest first: (job id, type, attempts, error).
@@ -45,11 +43,10 @@ extension JobQueue {
     }
 
     private func finish(_ delivery: JobDelivery, status: JobStatus, field: String, value: String) async throws {
-        try await redis.command([
-            "EVAL", RedisArgument(QueueScripts.finish), 3,
-            RedisArgument(keys.stream), RedisArgument(keys.job(delivery.jobID)), RedisArgument(keys.events(delivery.jobID)),
-            RedisArgument(delivery.entryID), RedisArgument(keys.group), RedisArgument(status.rawValue), RedisArgument(field),
-            RedisArgument(value), RedisArgument(Self.nowMilliseconds()), RedisArgument(settings.recordTTL.wholeMilliseconds / 1000),
-        ])
+        try await redis.evaluate(
+            QueueScripts.finish,
+            keys: [RedisArgument(keys.stream), RedisArgument(keys.job(delivery.jobID)), RedisArgument(keys.events(delivery.jobID))],
+            arguments: [RedisArgument(delivery.entryID), RedisArgument(keys.group), RedisArgument(status.rawValue), RedisArgument(field),
+                        RedisArgument(value), RedisArgument(Self.nowMilliseconds()), RedisArgument(settings.recordTTL.wholeMilliseconds / 1000)])
     }
 }

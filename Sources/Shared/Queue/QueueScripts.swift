@@ -5,7 +5,7 @@ enum QueueScripts {
     /// KEYS: stream, job hash, dedup key ("" for none), events channel
     /// ARGV: job id, type, params, now ms, max stream length, dedup ttl s
     /// Returns {job id, 1 if an existing job was returned}.
-    static let enqueue = """
+    static let enqueue = RedisScript("""
         if KEYS[3] ~= '' then
           local existing = redis.call('GET', KEYS[3])
           if existing then return {existing, 1} end
@@ -16,17 +16,17 @@ enum QueueScripts {
         if KEYS[3] ~= '' then redis.call('SET', KEYS[3], ARGV[1], 'EX', ARGV[6]) end
         redis.call('PUBLISH', KEYS[4], '{"status":"queued","progress":0}')
         return {ARGV[1], 0}
-        """
+        """)
 
     /// Start: count the attempt; past the limit, dead-letter instead of running.
     /// KEYS: stream, job hash, events channel, dead letters
     /// ARGV: entry id, group, now ms, max attempts, record ttl s, job id
-    /// Returns "run", "dead" (dead-lettered now) or "gone" (no record: acked and dropped).
-    static let start = """
+    /// Returns {"run", type, params, attempts}, {"dead"} (dead-lettered now) or {"gone"} (no record: acked and dropped).
+    static let start = RedisScript("""
         if redis.call('EXISTS', KEYS[2]) == 0 then
           redis.call('XACK', KEYS[1], ARGV[2], ARGV[1])
           redis.call('XDEL', KEYS[1], ARGV[1])
-          return 'gone'
+          return {'gone'}
         end
         local attempts = redis.call('HINCRBY', KEYS[2], 'attempts', 1)
         if attempts > tonumber(ARGV[4]) then
@@ -41,17 +41,18 @@ enum QueueScripts {
           redis.call('XACK', KEYS[1], ARGV[2], ARGV[1])
           redis.call('XDEL', KEYS[1], ARGV[1])
           redis.call('PUBLISH', KEYS[3], cjson.encode({status = 'failed', error = message}))
-          return 'dead'
+          return {'dead'}
         end
         redis.call('HSET', KEYS[2], 'status', 'running', 'started_at', ARGV[3])
         redis.call('PUBLISH', KEYS[3], cjson.encode({status = 'running', attempts = attempts}))
-        return 'run'
-        """
+        local job = redis.call('HMGET', KEYS[2], 'type', 'params')
+        return {'run', job[1], job[2], attempts}
+        """)
 
     /// Finish: write the outcome and acknowledge in one step.
     /// KEYS: stream, job hash, events channel
     /// ARGV: entry id, group, status (done|failed|timeout), field (result|error), value, now ms, record ttl s
-    static let finish = """
+    static let finish = RedisScript("""
         redis.call('HSET', KEYS[2], 'status', ARGV[3], ARGV[4], ARGV[5], 'finished_at', ARGV[6])
         if ARGV[3] == 'done' then redis.call('HSET', KEYS[2], 'progress', 1) end
         redis.call('EXPIRE', KEYS[2], ARGV[7])
@@ -63,24 +64,24 @@ enum QueueScripts {
         event[ARGV[4]] = ARGV[5]
         redis.call('PUBLISH', KEYS[3], cjson.encode(event))
         return 1
-        """
+        """)
 
     /// Retry later: note the error, park the job in the delayed set, acknowledge the entry.
     /// KEYS: stream, job hash, events channel, delayed set
     /// ARGV: entry id, group, error, due ms, job id
-    static let retry = """
+    static let retry = RedisScript("""
         redis.call('HSET', KEYS[2], 'status', 'queued', 'error', ARGV[3])
         redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
         redis.call('XACK', KEYS[1], ARGV[2], ARGV[1])
         redis.call('XDEL', KEYS[1], ARGV[1])
         redis.call('PUBLISH', KEYS[3], cjson.encode({status = 'queued', retry_at = tonumber(ARGV[4]), error = ARGV[3]}))
         return 1
-        """
+        """)
 
     /// Release (graceful shutdown): give the attempt back and requeue at once.
     /// KEYS: stream, job hash, events channel
     /// ARGV: entry id, group, job id, max stream length
-    static let release = """
+    static let release = RedisScript("""
         redis.call('HINCRBY', KEYS[2], 'attempts', -1)
         redis.call('HSET', KEYS[2], 'status', 'queued')
         redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', 'job', ARGV[3])
@@ -88,18 +89,18 @@ enum QueueScripts {
         redis.call('XDEL', KEYS[1], ARGV[1])
         redis.call('PUBLISH', KEYS[3], '{"status":"queued"}')
         return 1
-        """
+        """)
 
     /// Promote due retries from the delayed set to the stream; removal and re-adding happen
     /// together, so a due job is neither lost nor queued twice.
     /// KEYS: delayed set, stream
     /// ARGV: now ms, max stream length, batch size
-    static let promote = """
+    static let promote = RedisScript("""
         local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
         for _, id in ipairs(due) do
           redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'job', id)
           redis.call('ZREM', KEYS[1], id)
         end
         return #due
-        """
+        """)
 }
