@@ -12,6 +12,8 @@ struct AppDependencies: Sendable {
     let hasher: PasswordHasher
     let tokens: AccessTokens
     let revocations: TokenRevocations
+    let queue: JobQueue
+    let jobEvents: JobEventHub
 
     /// - Parameter jwtSecret: the signing secret; when `settings.jwtSecret` is nil (development
     ///   only: production refuses to start without one) a random per-process secret is used.
@@ -28,7 +30,11 @@ struct AppDependencies: Sendable {
             users: UserRepository(db: clients.postgres),
             hasher: PasswordHasher(cost: settings.bcryptCost),
             tokens: await AccessTokens(secret: secret, issuer: settings.jwtIssuer, lifetime: TimeInterval(settings.accessTokenExpireMinutes * 60)),
-            revocations: TokenRevocations(redis: clients.redis))
+            revocations: TokenRevocations(redis: clients.redis),
+            queue: JobQueue(redis: clients.redis, keys: RedisKeys.Queue(namespace: settings.redisNamespace),
+                            settings: JobQueueSettings(maxAttempts: settings.jobMaxAttempts,
+                                                       visibilityTimeout: .seconds(settings.jobVisibilityTimeoutSeconds))),
+            jobEvents: JobEventHub(endpoint: settings.redis, keys: RedisKeys.Queue(namespace: settings.redisNamespace), logger: logger))
     }
 }
 
@@ -39,7 +45,7 @@ func buildApplication(_ dependencies: AppDependencies, logger: Logger, extraServ
     return Application(
         router: router,
         configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "StockHub"),
-        services: extraServices,
+        services: [dependencies.jobEvents] + extraServices,
         onServerRunning: { channel in
             logger.info("WebAPI listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
         },
@@ -61,6 +67,7 @@ func buildRouter(_ dependencies: AppDependencies) -> (Router<AppRequestContext>,
         loginFailures: AttemptThrottle(redis: dependencies.clients.redis, limit: settings.loginMaxFailures, windowSeconds: settings.loginWindowSeconds),
         registrations: AttemptThrottle(redis: dependencies.clients.redis, limit: settings.registrationsPerHour, windowSeconds: 3600)
     ).addRoutes(to: routes)
-    AdminController(users: dependencies.users).addRoutes(to: routes)
+    JobsController(queue: dependencies.queue, events: dependencies.jobEvents).addRoutes(to: routes)
+    AdminController(users: dependencies.users, queue: dependencies.queue).addRoutes(to: routes)
     return (router, routes.entries)
 }

@@ -171,7 +171,7 @@ struct JobQueueTests {
         var statuses: [String] = []
         for _ in 0..<3 {
             // Pushed messages: ["message", channel, payload]
-            guard let pushed = try? subscriber.readPush(), let payload = pushed.array?.last?.string,
+            guard let pushed = try? subscriber.readPush(timeout: .seconds(3)), let payload = pushed.array?.last?.string,
                   let object = try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] else { break }
             statuses.append("\(object["status"] ?? "?")")
         }

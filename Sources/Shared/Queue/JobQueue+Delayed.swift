@@ -19,4 +19,18 @@ extension JobQueue {
         ])
         return (replies[0].int ?? 0, replies[1].array?.first?.int ?? 0, replies[2].int ?? 0, replies[3].int ?? 0)
     }
+
+    /// Unacknowledged deliveries per consumer, and how long the oldest has waited.
+    public func pendingSummary() async throws -> (byConsumer: [String: Int], oldestAge: Duration?) {
+        // XPENDING summary: [count, smallest id, largest id, [[consumer, count], …]]
+        let reply = try await redis.command("XPENDING", RedisArgument(keys.stream), RedisArgument(keys.group))
+        guard let parts = reply.array, parts.count == 4, (parts[0].int ?? 0) > 0 else { return ([:], nil) }
+        var byConsumer: [String: Int] = [:]
+        for consumer in parts[3].array ?? [] {
+            if let pair = consumer.array, pair.count == 2, let name = pair[0].string { byConsumer[name] = pair[1].int ?? 0 }
+        }
+        // Entry ids start with their creation time in milliseconds.
+        let oldest = parts[1].string?.split(separator: "-").first.flatMap { Int64($0) }
+        return (byConsumer, oldest.map { .milliseconds(max(0, Self.nowMilliseconds() - $0)) })
+    }
 }

@@ -77,13 +77,22 @@ public final class RedisConnection: BlockingConnection, @unchecked Sendable {
     }
 
     /// Reads one reply the server sends without a command: pub/sub messages after SUBSCRIBE
-    /// (`["message", channel, payload]`). A subscribed connection must not go back to a pool.
-    public func readPush(timeout: Duration? = nil) throws(RedisError) -> RedisValue {
+    /// (`["message", channel, payload]`). Returns nil when nothing arrived within `timeout`, so a
+    /// subscriber can wake up now and then. A subscribed connection must not go back to a pool.
+    public func readPush(timeout: Duration) throws(RedisError) -> RedisValue? {
         guard let context else { throw .connectionLost(command: "subscription", reason: "connection is closed") }
-        if let timeout { redisSetTimeout(context, timeval(timeout)) }
-        defer { if timeout != nil, self.context != nil { redisSetTimeout(context, timeval(commandTimeout)) } }
+        redisSetTimeout(context, timeval(timeout))
         var raw: UnsafeMutableRawPointer?
-        guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw failure("subscription", context, timeout) }
+        guard redisGetReply(context, &raw) == REDIS_OK, let raw else {
+            let error = failure("subscription", context, timeout)
+            if case .timeout = error {
+                // Nothing to read is not a broken connection: hiredis flags the context after a
+                // read timeout (EAGAIN), but its reader holds no partial reply; clear the flag.
+                context.pointee.err = 0
+                return nil
+            }
+            throw error
+        }
         defer { freeReplyObject(raw) }
         return Self.value(of: raw.assumingMemoryBound(to: redisReply.self))
     }
