@@ -68,6 +68,7 @@ func buildRouter(_ dependencies: AppDependencies) -> (Router<AppRequestContext>,
         registrations: AttemptThrottle(redis: dependencies.clients.redis, limit: settings.registrationsPerHour, windowSeconds: 3600)
     ).addRoutes(to: routes)
     JobsController(queue: dependencies.queue, events: dependencies.jobEvents).addRoutes(to: routes)
+    PredictionsController(queue: dependencies.queue, settings: settings).addRoutes(to: routes)
     AdminController(users: dependencies.users, queue: dependencies.queue).addRoutes(to: routes)
     return (router, routes.entries)
 }

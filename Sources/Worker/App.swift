@@ -22,7 +22,11 @@ struct WorkerCommand: AsyncParsableCommand {
             redis: clients.redis, keys: RedisKeys.Queue(namespace: settings.redisNamespace),
             settings: JobQueueSettings(maxAttempts: settings.jobMaxAttempts,
                                        visibilityTimeout: .seconds(settings.jobVisibilityTimeoutSeconds)))
-        let handlers: [any JobHandler] = [PingJob()]
+        let handlers: [any JobHandler] = [
+            PingJob(),
+            PredictJob(marketData: FileMarketData(directory: settings.marketDataDirectory), redis: clients.redis,
+                       namespace: settings.redisNamespace, modelVersion: settings.modelVersion),
+        ]
         let worker = WorkerService(
             queue: queue,
             handlers: Dictionary(uniqueKeysWithValues: handlers.map { ($0.type, $0) }),

@@ -13,6 +13,11 @@ public enum RedisKeys {
     /// Registrations attempted from one client address within the current window.
     public static func registrationsForAddress(_ address: String) -> String { "stockhub:throttle:register:addr:\(address)" }
 
+    /// A cached forecast document for a symbol and model version (expires after 60 minutes).
+    public static func prediction(namespace: String, modelVersion: String, symbol: String) -> String {
+        "\(namespace):prediction:\(modelVersion):\(symbol)"
+    }
+
     /// The job queue's keys under one namespace (`stockhub` in production; tests use their own
     /// so they can run side by side on one Redis).
     public struct Queue: Sendable {

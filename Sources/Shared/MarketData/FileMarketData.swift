@@ -1,0 +1,65 @@
+import Foundation
+import NIOPosix
+
+/// Daily closes, oldest first.
+public struct DailySeries: Sendable, Equatable {
+    public let symbol: String
+    /// ISO dates (`2017-11-10`).
+    public let dates: [String]
+    public let closes: [Double]
+}
+
+public enum MarketDataError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unknownSymbol(String)
+    case malformed(symbol: String, line: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unknownSymbol(let symbol): "unknown symbol \(symbol): no market data for it"
+        case .malformed(let symbol, let line, let reason): "market data for \(symbol), line \(line): \(reason)"
+        }
+    }
+}
+
+/// The embedded, offline provider: one CSV per symbol (`date,close`) in `MARKET_DATA_DIR`.
+public struct FileMarketData: Sendable {
+    public let directory: URL
+
+    public init(directory: String) {
+        self.directory = URL(fileURLWithPath: directory).standardizedFileURL
+    }
+
+    public func daily(_ symbol: String) async throws -> DailySeries {
+        let file = directory.appendingPathComponent("\(symbol).csv")
+        return try await NIOThreadPool.singleton.runIfActive {
+            guard let data = FileManager.default.contents(atPath: file.path) else { throw MarketDataError.unknownSymbol(symbol) }
+            return try Self.parse(String(decoding: data, as: UTF8.self), symbol: symbol)
+        }
+    }
+
+    static func parse(_ text: String, symbol: String) throws(MarketDataError) -> DailySeries {
+        var dates: [String] = []
+        var closes: [Double] = []
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if index == 0 {
+                guard line.lowercased() == "date,close" else {
+                    throw .malformed(symbol: symbol, line: 1, reason: "expected the header date,close")
+                }
+                continue
+            }
+            if line.isEmpty { continue }
+            let fields = line.split(separator: ",")
+            guard fields.count == 2, fields[0].count == 10, let close = Double(fields[1]), close.isFinite, close > 0 else {
+                throw .malformed(symbol: symbol, line: index + 1, reason: "expected YYYY-MM-DD,positive number, got \"\(line.prefix(60))\"")
+            }
+            let date = String(fields[0])
+            if let last = dates.last, date <= last {
+                throw .malformed(symbol: symbol, line: index + 1, reason: "dates must increase (\(date) after \(last))")
+            }
+            dates.append(date)
+            closes.append(close)
+        }
+        return DailySeries(symbol: symbol, dates: dates, closes: closes)
+    }
+}

@@ -1,0 +1,16 @@
+/// A ticker as StockHub accepts it: 1-10 of `A-Z 0-9 . -`, upper-cased. Anything else is refused
+/// before it reaches a cache key, a queue or a provider.
+public enum MarketSymbol {
+    public static func parse(_ text: String) throws(SymbolError) -> String {
+        let upper = text.uppercased()
+        guard (1...10).contains(upper.count),
+              upper.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "-" })
+        else { throw SymbolError(symbol: String(text.prefix(20))) }
+        return upper
+    }
+}
+
+public struct SymbolError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let symbol: String
+    public var description: String { "\"\(symbol)\" is not a symbol: use 1-10 of A-Z 0-9 . -" }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Shared
+
+/// Forecasts: answered from the cache when fresh, otherwise computed by a worker (202 + job).
+/// When Redis is down there is neither cache nor queue: the answer is 503 with Retry-After
+/// (never a hang), a deliberate choice over computing inline in the web process.
+struct PredictionsController {
+    let queue: JobQueue
+    let settings: Settings
+
+    static let maxPrecomputeSymbols = 50
+
+    func addRoutes(to routes: RouteTable) {
+        routes.get("/api/predictions/:symbol", access: .user) { _, context in try await prediction(context) }
+        routes.post("/api/precompute", access: .admin) { request, _ in try await precompute(request) }
+    }
+
+    struct Accepted: Encodable {
+        let jobID: String
+        let status: String
+        let statusURL: String
+        let deduplicated: Bool
+        enum CodingKeys: String, CodingKey {
+            case status, deduplicated
+            case jobID = "job_id"
+            case statusURL = "status_url"
+        }
+    }
+
+    private func prediction(_ context: AppRequestContext) async throws -> Response {
+        let symbol: String
+        do { symbol = try MarketSymbol.parse(context.parameters.get("symbol") ?? "") } catch {
+            throw APIError.badRequest(field: "symbol", "\(error).")
+        }
+        do {
+            let cacheKey = RedisKeys.prediction(namespace: queue.keys.namespace, modelVersion: settings.modelVersion, symbol: symbol)
+            if case .bulk(let cached) = try await queue.redis.command("GET", RedisArgument(cacheKey)) {
+                return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "private, max-age=60"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(bytes: cached)))
+            }
+            let job = try await enqueue(symbol)
+            return try JSONBody.response(
+                Accepted(jobID: job.id, status: "queued", statusURL: "/api/jobs/\(job.id)", deduplicated: job.deduplicated),
+                status: .accepted, headers: [.location: "/api/jobs/\(job.id)", .retryAfter: "1"])
+        } catch let error as RedisError {
+            context.logger.error("predictions unavailable: \(error)")
+            throw APIError.serviceUnavailable("Forecasts are unavailable right now (the job queue cannot be reached); try again shortly.",
+                                              retryAfterSeconds: 10)
+        }
+    }
+
+    /// One job per symbol; equal requests in flight share a job (the dedup key is symbol + model version).
+    private func enqueue(_ symbol: String) async throws -> JobQueue.Enqueued {
+        let params = String(decoding: try JSONEncoder().encode(["symbol": symbol]), as: UTF8.self)
+        return try await queue.enqueue(type: "predict", params: params, dedupKey: "predict:\(settings.modelVersion):\(symbol)")
+    }
+
+    struct PrecomputeResult: Encodable {
+        struct Job: Encodable {
+            let symbol: String
+            let jobID: String
+            let deduplicated: Bool
+            enum CodingKeys: String, CodingKey {
+                case symbol, deduplicated
+                case jobID = "job_id"
+            }
+        }
+        struct Invalid: Encodable {
+            let symbol: String
+            let reason: String
+        }
+        let jobs: [Job]
+        let invalid: [Invalid]
+    }
+
+    private func precompute(_ request: Request) async throws -> Response {
+        guard let list = request.uri.queryParameters.get("symbols"), !list.isEmpty else {
+            throw APIError.badRequest(field: "symbols", "symbols is required: a comma-separated list such as AAPL,MSFT.")
+        }
+        let requested = list.split(separator: ",", omittingEmptySubsequences: true).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard requested.count <= Self.maxPrecomputeSymbols else {
+            throw APIError.badRequest(field: "symbols", "At most \(Self.maxPrecomputeSymbols) symbols per call, got \(requested.count).")
+        }
+        var valid: [String] = []
+        var invalid: [PrecomputeResult.Invalid] = []
+        for text in requested {
+            do {
+                let symbol = try MarketSymbol.parse(text)
+                if !valid.contains(symbol) { valid.append(symbol) }
+            } catch {
+                invalid.append(.init(symbol: String(text.prefix(20)), reason: "\(error)"))
+            }
+        }
+        guard !valid.isEmpty else {
+            throw APIError.badRequest(field: "symbols", "None of the symbols is valid: \(invalid.map(\.reason).joined(separator: "; ")).")
+        }
+        var jobs: [PrecomputeResult.Job] = []
+        do {
+            for symbol in valid {
+                let job = try await enqueue(symbol)
+                jobs.append(.init(symbol: symbol, jobID: job.id, deduplicated: job.deduplicated))
+            }
+        } catch let error as RedisError {
+            throw APIError.serviceUnavailable("The job queue cannot be reached (\(error)); try again shortly.", retryAfterSeconds: 10)
+        }
+        return try JSONBody.response(PrecomputeResult(jobs: jobs, invalid: invalid), status: .accepted)
+    }
+}
