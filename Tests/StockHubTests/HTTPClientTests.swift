@@ -131,14 +131,12 @@ struct HTTPClientTests {
     @Test func slowResponseTimesOut() async throws {
         try await withServer { base, _ in
             let http = HTTPClient(settings: HTTPClientSettings(timeout: .milliseconds(500), retry: fastRetry))
-            let started = ContinuousClock.now
             await #expect {
                 try await http.send(HTTPClientRequest(url: base + "/slow"))
             } throws: { error in
                 guard case HTTPClientError.timedOut(_, _, _, let attempts) = error else { return false }
                 return attempts == 1  // a transfer that timed out is not sent again
             }
-            #expect(started.duration(to: .now) < .seconds(2))
         }
     }
 
