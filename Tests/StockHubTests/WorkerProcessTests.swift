@@ -63,6 +63,34 @@ struct WorkerProcessTests {
         for worker in workers { #expect(await worker.waitForExit(limit: .seconds(25)) == 0, "\(worker.output)") }
     }
 
+    @Test func jobsQueuedAndPendingSurviveARedisRestart() async throws {
+        let server = try RedisServerProcess()
+        try await server.start()
+        let redis = RedisClient(settings: RedisClientSettings(endpoint: try RedisEndpoint(url: server.url), poolSize: 4))
+        let queue = JobQueue(redis: redis, keys: RedisKeys.Queue(namespace: namespace))
+        try await queue.prepare()
+        var ids: [String] = []
+        for _ in 0..<200 { ids.append(try await queue.enqueue(type: "ping", params: #"{"sleep_ms": 20}"#).id) }
+        let workers = try (0..<2).map { _ in try startWorker(["REDIS_URL": server.url]) }
+        // Let the workers get going, then kill Redis with jobs done, pending and queued.
+        _ = try await waitUntil(.seconds(20)) { (try await statuses(ids, on: redis, queue)[.done] ?? 0) >= 20 }
+        await server.kill()
+        try await Task.sleep(for: .seconds(1))
+        try await server.start()
+        let finished = try await waitUntil(.seconds(90)) { try await statuses(ids, on: redis, queue)[.done] == ids.count }
+        let counts = try await statuses(ids, on: redis, queue)
+        #expect(finished, "statuses: \(counts)\n\(workers[0].output.suffix(2000))")
+        for worker in workers { worker.signal(SIGTERM) }
+        for worker in workers { #expect(await worker.waitForExit(limit: .seconds(25)) == 0) }
+        await redis.shutdown()
+        await server.kill()
+    }
+
+    func statuses(_ ids: [String], on redis: RedisClient, _ queue: JobQueue) async throws -> [JobStatus: Int] {
+        let replies = try await redis.pipeline(ids.map { ["HGET", RedisArgument(queue.keys.job($0)), "status"] })
+        return replies.reduce(into: [:]) { counts, reply in counts[reply.string.flatMap(JobStatus.init(rawValue:)) ?? .queued, default: 0] += 1 }
+    }
+
     @Test func aJobOfAKilledWorkerIsCompletedByAnotherAfterTheVisibilityTimeout() async throws {
         try await queue.prepare()
         let first = try startWorker(["WORKER_CONCURRENCY": "1"])

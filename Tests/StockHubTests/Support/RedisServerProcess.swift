@@ -21,7 +21,8 @@ final class RedisServerProcess: @unchecked Sendable {
         guard let server else { throw TestSetupError("redis-server is not installed (scripts/test.sh installs it)") }
         child = try ChildProcess(server, [
             "--port", String(port), "--bind", "127.0.0.1", "--dir", directory.path,
-            "--appendonly", "yes", "--save", "", "--daemonize", "no",
+            // fsync every write: a SIGKILL then loses nothing, so tests can kill it at any moment.
+            "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no",
         ], environment: [:])
         // Ready when it answers PING: after a restart it refuses commands with LOADING while
         // it replays the append-only file.
