@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Auth benchmarks, printed as numbers: login latency at the configured bcrypt cost (right
-# password, wrong password, unknown account), GET /api/auth/me requests/s and latency over
-# 64 connections with wrk, and the peak RSS of WebAPI during it. Starts its own services.
+# Web benchmarks, printed as numbers: login latency at the configured bcrypt cost (right
+# password, wrong password, unknown account); GET /api/auth/me and the cached
+# GET /api/predictions/{symbol} over 64 connections with wrk; the peak RSS of WebAPI.
+# Starts its own services, a WebAPI and a Worker (release builds).
 #
-#   bash scripts/bench-auth.sh            BCRYPT_COST=12 by default; DURATION=15 seconds of wrk
+#   bash scripts/bench-web.sh            BCRYPT_COST=12 by default; DURATION=15 seconds per wrk run
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash deploy/install-deps.sh
@@ -11,8 +12,10 @@ command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteract
 
 state=$(mktemp -d /tmp/stockhub-bench-services.XXXXXX)
 web_pid=""
+worker_pid=""
 cleanup() {
   [[ -n "$web_pid" ]] && kill "$web_pid" 2>/dev/null || true
+  [[ -n "$worker_pid" ]] && kill "$worker_pid" 2>/dev/null || true
   bash deploy/services.sh stop --purge "$state" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -22,14 +25,18 @@ source "$state/env"
 export REDIS_URL DATABASE_URL STORAGE_URL S3_ENDPOINT S3_REGION S3_DIALECT S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY
 
 swift build -c release --product WebAPI >/dev/null
+swift build -c release --product Worker >/dev/null
 swift build -c release --product StockHubBench >/dev/null
 bin=$(swift build -c release --show-bin-path)
 
 port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
 export PORT=$port BCRYPT_COST=${BCRYPT_COST:-12} LOG_LEVEL=warning LOGIN_MAX_FAILURES=1000
 export JWT_SECRET=bench-secret-0123456789abcdef0123456789abcdef
+export MARKET_DATA_DIR=$(pwd)/data/market
 "$bin/WebAPI" &
 web_pid=$!
+"$bin/Worker" >/dev/null 2>&1 &
+worker_pid=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
 
 user="bench_$RANDOM"
@@ -44,5 +51,16 @@ echo "== bcrypt cost $BCRYPT_COST, $(nproc) cores"
 
 echo "== GET /api/auth/me, 64 connections, ${DURATION:-15}s (wrk)"
 wrk -t2 -c64 -d"${DURATION:-15}"s --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/auth/me" |
+  grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors"
+
+# The first request queues the forecast; wait for the worker to cache it, then measure cache hits.
+curl -fs "http://127.0.0.1:$port/api/predictions/MSFT" -H "Authorization: Bearer $token" >/dev/null
+for _ in $(seq 200); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/predictions/MSFT" -H "Authorization: Bearer $token")
+  [[ "$code" == 200 ]] && break
+  sleep 0.1
+done
+echo "== cached GET /api/predictions/MSFT (first answer $code), 64 connections, ${DURATION:-15}s (wrk)"
+wrk -t2 -c64 -d"${DURATION:-15}"s --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/predictions/MSFT" |
   grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors"
 echo "WebAPI peak RSS: $(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' "/proc/$web_pid/status")"
