@@ -36,10 +36,7 @@ struct WorkerProcessTests {
         return try await condition()
     }
 
-    func statuses(_ ids: [String]) async throws -> [JobStatus: Int] {
-        let replies = try await redis.pipeline(ids.map { ["HGET", RedisArgument(queue.keys.job($0)), "status"] })
-        return replies.reduce(into: [:]) { counts, reply in counts[reply.string.flatMap(JobStatus.init(rawValue:)) ?? .queued, default: 0] += 1 }
-    }
+    func statuses(_ ids: [String]) async throws -> [JobStatus: Int] { try await statuses(ids, on: redis, queue) }
 
     @Test func killedWorkersNeverLoseAJob() async throws {
         try await queue.prepare()
