@@ -19,7 +19,12 @@ struct PostgresClientTests {
         """
 
     func prepare() async throws -> String {
-        try await db.withConnection { try $0.executeScript(Self.table) }
+        // Parallel tests would race on CREATE TABLE IF NOT EXISTS (Postgres can then fail with a
+        // duplicate pg_type row): serialize the creation with a transaction-scoped advisory lock.
+        _ = try await db.transaction { tx in
+            try tx.query("SELECT pg_advisory_xact_lock($1)", [Int64(0x7465_7374)])
+            try tx.executeScript(Self.table)
+        }
         return uniqueName("pg")
     }
 
