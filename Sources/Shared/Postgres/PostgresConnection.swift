@@ -16,7 +16,9 @@ public final class PostgresConnection: BlockingConnection, @unchecked Sendable {
         self.endpoint = settings.endpointDescription
         // connect_timeout bounds the TCP connect and start-up; libpq's minimum is 2 s.
         let connectSeconds = max(2, Int(settings.connectTimeout.components.seconds))
-        var options = "-c TimeZone=UTC"
+        // UTC so timestamps decode without zone arithmetic; notices (e.g. "relation already
+        // exists, skipping") would otherwise be printed to stderr by libpq's default handler.
+        var options = "-c TimeZone=UTC -c client_min_messages=warning"
         if let searchPath = settings.searchPath { options += " -c search_path=\(searchPath)" }
         let parameters: [(String, String)] = [
             ("dbname", settings.url),
