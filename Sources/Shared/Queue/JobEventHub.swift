@@ -49,9 +49,15 @@ public final class JobEventHub: Service, Sendable {
     }
 
     public func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await thread.runIfActive { self.subscribeLoop() }
-        } onGracefulShutdown: {
+        // The loop blocks its thread: stop it on graceful shutdown and on cancellation alike (a
+        // ServiceGroup cancels when another service fails), or the process could never exit.
+        try await withTaskCancellationHandler {
+            try await withGracefulShutdownHandler {
+                try await thread.runIfActive { self.subscribeLoop() }
+            } onGracefulShutdown: {
+                self.stopping.store(true, ordering: .relaxed)
+            }
+        } onCancel: {
             self.stopping.store(true, ordering: .relaxed)
         }
         listeners.withLock { all in
