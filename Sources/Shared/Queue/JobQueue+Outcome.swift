@@ -35,9 +35,7 @@ extension JobQueue {
     public func deadLetters(limit: Int) async throws -> [(jobID: String, type: String, attempts: Int, error: String)] {
         let reply = try await redis.command("XREVRANGE", RedisArgument(keys.deadLetters), "+", "-", "COUNT", RedisArgument(limit))
         return (reply.array ?? []).compactMap { entry in
-            guard let fields = entry.array?.last?.array else { return nil }
-            var values: [String: String] = [:]
-            for index in stride(from: 0, to: fields.count - 1, by: 2) { if let name = fields[index].string { values[name] = fields[index + 1].string } }
+            guard let values = entry.array?.last?.fieldMap else { return nil }
             return (values["job"] ?? "", values["type"] ?? "", Int(values["attempts"] ?? "") ?? 0, values["error"] ?? "")
         }
     }

@@ -86,11 +86,8 @@ public struct JobQueue: Sendable {
     /// The job's record, or nil for an unknown (or expired) id.
     public func record(_ id: String) async throws -> JobRecord? {
         let reply = try await redis.command("HGETALL", RedisArgument(keys.job(id)))
-        guard let values = reply.array, !values.isEmpty else { return nil }
-        var fields: [String: String] = [:]
-        for index in stride(from: 0, to: values.count - 1, by: 2) {
-            if let name = values[index].string { fields[name] = values[index + 1].string }
-        }
+        let fields = reply.fieldMap
+        guard !fields.isEmpty else { return nil }
         func date(_ name: String) -> Date? { fields[name].flatMap(Double.init).map { Date(timeIntervalSince1970: $0 / 1000) } }
         return JobRecord(
             id: id, type: fields["type"] ?? "", params: fields["params"] ?? "{}",

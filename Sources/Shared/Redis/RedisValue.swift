@@ -34,7 +34,15 @@ public enum RedisValue: Sendable, Equatable {
         return nil
     }
 
-    public var isNull: Bool { self == .null }
+    /// A flat `[name, value, name, value, …]` array (HGETALL, stream entry fields) as a dictionary.
+    public var fieldMap: [String: String] {
+        guard let values = array else { return [:] }
+        var fields: [String: String] = [:]
+        for index in stride(from: 0, to: values.count - 1, by: 2) {
+            if let name = values[index].string { fields[name] = values[index + 1].string }
+        }
+        return fields
+    }
 }
 
 /// One argument of a Redis command, as the bytes sent on the wire.

@@ -73,7 +73,7 @@ public struct S3Store: ArtifactStore {
         return ArtifactInfo(
             key: key,
             size: response.header("content-length").flatMap { Int($0) } ?? 0,
-            lastModified: response.header("last-modified").flatMap(S3Store.parseHTTPDate))
+            lastModified: response.header("last-modified").flatMap(HTTPDate.parse))
     }
 
     public func delete(_ key: String) async throws {
@@ -168,13 +168,5 @@ public struct S3Store: ArtifactStore {
         default:
             return .unavailable(store: location, reason: "HTTP \(response.status) \(code): \(message)")
         }
-    }
-
-    static func parseHTTPDate(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: text)
     }
 }
