@@ -76,7 +76,5 @@ public final class PostgresClient: Sendable {
         }
     }
 
-    public var openConnections: Int { pool.openConnections }
-
     public func shutdown() async { await pool.shutdown() }
 }

@@ -101,7 +101,3 @@ public struct JobQueue: Sendable {
 
     static func nowMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }
-
-extension Duration {
-    var wholeMilliseconds: Int64 { Int64(milliseconds) }
-}

@@ -64,11 +64,6 @@ public final class RedisClient: Sendable {
         return try await pool.withConnection { try $0.pipeline(commands, timeout: timeout) }
     }
 
-    /// Runs several commands on one connection (for MULTI/EXEC or WATCH sequences).
-    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (RedisConnection) throws -> T) async throws -> T {
-        try await pool.withConnection(body)
-    }
-
     /// PING; throws the typed error when Redis is unreachable.
     public func ping() async throws {
         let reply = try await command("PING")
