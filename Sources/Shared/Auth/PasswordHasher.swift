@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdBcrypt
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// bcrypt hashing and checking, on threads of its own: at cost 12 one hash takes a few hundred
 /// milliseconds of CPU, which must never stall the event loop or the cooperative pool.
@@ -10,15 +11,26 @@ public final class PasswordHasher: Sendable {
     public let cost: Int
     private let threads: NIOThreadPool
     /// Verified against when the account does not exist, so an unknown user costs the same
-    /// bcrypt work as a wrong password and timing does not reveal which accounts exist.
-    private let decoyHash: String
+    /// bcrypt work as a wrong password and timing does not reveal which accounts exist. Made on
+    /// the hasher's own thread right after start (a bcrypt must not block whoever builds this).
+    private let decoy = Mutex<String?>(nil)
 
     public init(cost: Int, threads: Int = System.coreCount) {
         precondition(cost >= Self.minimumCost && cost <= 31, "bcrypt cost must be 10-31")
         self.cost = cost
         self.threads = NIOThreadPool(numberOfThreads: max(1, threads))
         self.threads.start()
-        self.decoyHash = Bcrypt.hash(UUID().uuidString, cost: UInt8(cost))
+        self.threads.submit { [self] _ in _ = decoyHash() }
+    }
+
+    /// Blocking; called on the hasher's threads only.
+    private func decoyHash() -> String {
+        decoy.withLock { stored in
+            if let stored { return stored }
+            let made = Bcrypt.hash(UUID().uuidString, cost: UInt8(cost))
+            stored = made
+            return made
+        }
     }
 
     public func hash(_ password: String) async throws -> String {
@@ -29,8 +41,7 @@ public final class PasswordHasher: Sendable {
     /// Checks `password` against `hash`; with no hash (unknown account) it checks the decoy
     /// and returns false, spending the same time.
     public func verify(_ password: String, against hash: String?) async throws -> Bool {
-        let target = hash ?? decoyHash
-        let matches = try await threads.runIfActive { Bcrypt.verify(password, hash: target) }
+        let matches = try await threads.runIfActive { Bcrypt.verify(password, hash: hash ?? self.decoyHash()) }
         return hash != nil && matches
     }
 
