@@ -5,19 +5,10 @@
 #   JOBS=5000 CONCURRENCY=8 bash scripts/bench-queue.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-bash deploy/install-deps.sh
-
-state=$(mktemp -d /tmp/stockhub-bench-services.XXXXXX)
+# shellcheck source=scripts/private-services.sh
+source scripts/private-services.sh
 pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  bash deploy/services.sh stop --purge "$state" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-bash deploy/services.sh start "$state" >"$state.log" 2>&1 || { cat "$state.log"; exit 1; }
-# shellcheck disable=SC1091
-source "$state/env"
-export REDIS_URL DATABASE_URL STORAGE_URL S3_ENDPOINT S3_REGION S3_DIALECT S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY
+on_exit+=('for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done')
 
 swift build -c release --product Worker >/dev/null
 swift build -c release --product StockHubBench >/dev/null

@@ -7,22 +7,12 @@
 #   bash scripts/bench-web.sh            BCRYPT_COST=12 by default; DURATION=15 seconds per wrk run
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-bash deploy/install-deps.sh
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-
-state=$(mktemp -d /tmp/stockhub-bench-services.XXXXXX)
+# shellcheck source=scripts/private-services.sh
+source scripts/private-services.sh
 web_pid=""
 worker_pid=""
-cleanup() {
-  [[ -n "$web_pid" ]] && kill "$web_pid" 2>/dev/null || true
-  [[ -n "$worker_pid" ]] && kill "$worker_pid" 2>/dev/null || true
-  bash deploy/services.sh stop --purge "$state" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-bash deploy/services.sh start "$state" >"$state.log" 2>&1 || { cat "$state.log"; exit 1; }
-# shellcheck disable=SC1091
-source "$state/env"
-export REDIS_URL DATABASE_URL STORAGE_URL S3_ENDPOINT S3_REGION S3_DIALECT S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY
+on_exit+=('[[ -n "$web_pid" ]] && kill "$web_pid" 2>/dev/null' '[[ -n "$worker_pid" ]] && kill "$worker_pid" 2>/dev/null')
 
 swift build -c release --product WebAPI >/dev/null
 swift build -c release --product Worker >/dev/null

@@ -5,19 +5,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-bash deploy/install-deps.sh
-
-state=$(mktemp -d /tmp/stockhub-test-services.XXXXXX)
-cleanup() { bash deploy/services.sh stop --purge "$state" >/dev/null 2>&1 || true; }
-trap cleanup EXIT
-if ! bash deploy/services.sh start "$state" >"$state.log" 2>&1; then
-  cat "$state.log"
-  exit 1
-fi
-# shellcheck disable=SC1091
-source "$state/env"
-export REDIS_URL DATABASE_URL STORAGE_URL S3_ENDPOINT S3_REGION S3_DIALECT S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY
-echo "services: redis, postgres and s3 started under $state"
+# shellcheck source=scripts/private-services.sh
+source scripts/private-services.sh
+echo "services: redis, postgres and s3 started under $services_dir"
 
 start=$(date +%s)
 swift build --build-tests
