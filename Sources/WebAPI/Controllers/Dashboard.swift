@@ -1,7 +1,7 @@
 import Hummingbird
 
 /// The page at `/`. For now it shows the live system status; sign-in, forecasts and jobs are
-/// added to it by the issues that build the forecast routes.
+/// not on it yet (the routes exist: see openapi.yaml).
 enum Dashboard {
     static func response() -> Response {
         Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
@@ -26,9 +26,9 @@ enum Dashboard {
     </head>
     <body>
     <h1>StockHub</h1>
-    <p class="muted">Stock forecasting as a distributed job system. Accounts work through the API (see the README);
-    forecasts, and signing in on this page, arrive with the job pipeline. Until then this page shows the live
-    state of the system. API contract: <a href="/openapi.yaml">/openapi.yaml</a>.</p>
+    <p class="muted">Stock forecasting as a distributed job system. Accounts and forecasts work through the API
+    (see the README); signing in and reading forecasts on this page are not built yet, so for now it shows the
+    live state of the system. API contract: <a href="/openapi.yaml">/openapi.yaml</a>.</p>
     <p>System: <span id="overall" class="muted">checking…</span> <span id="meta" class="muted"></span></p>
     <table><thead><tr><th>Dependency</th><th>State</th><th>Detail</th><th>ms</th></tr></thead><tbody id="deps"></tbody></table>
     <script>
