@@ -8,7 +8,7 @@ struct TrainerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "Trainer",
         abstract: "StockHub's model trainer.",
-        subcommands: [Schedule.self, RunOnce.self],
+        subcommands: [Schedule.self, RunOnce.self, ForecastCommand.self, BacktestCommand.self],
         defaultSubcommand: Schedule.self)
 }
 
@@ -20,12 +20,12 @@ struct Schedule: AsyncParsableCommand {
         StockHubLogging.bootstrap(level: settings.logLevel)
         let logger = Logger(label: "stockhub.trainer")
         let clients = SystemClients(settings: settings, applicationName: "stockhub-trainer")
-        await ProcessStartup.announce("Trainer", settings: settings, clients: clients, logger: logger)
         logger.info("native libraries", metadata: [
             "xgboost": .string(NativeLibraries.xgboostVersion), "openblas": .string(NativeLibraries.openBLASConfig),
         ])
         try await ProcessStartup.run(
-            [WaitForShutdownService(logger: logger, message: "Trainer idle: scheduled refits are not implemented yet (the model-training issue adds them); waiting for SIGTERM")],
+            "Trainer", settings: settings, clients: clients,
+            services: [WaitForShutdownService(logger: logger, message: "Trainer idle: scheduled refits are not implemented yet (the model-training issue adds them); waiting for SIGTERM")],
             logger: logger)
         await clients.shutdown()
         logger.info("Trainer stopped")

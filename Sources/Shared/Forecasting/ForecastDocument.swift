@@ -21,15 +21,30 @@ public struct ForecastDocument: Sendable, Codable, Equatable {
         public let name: String
         public let spec: String
         public let forecasts: [Point]
-        /// Rolling-origin backtest metrics. nil until the evaluation machinery (issue 5)
-        /// computes them: no number is shown that was not measured.
-        public let accuracy: [String: Double]?
+        /// Rolling-origin backtest on this symbol's own history; nil when the model produced no
+        /// forecast at any origin. Never a placeholder.
+        public let accuracy: Accuracy?
         public let trainedAt: Date
         public let observations: Int
 
         enum CodingKeys: String, CodingKey {
             case name, spec, forecasts, accuracy, observations
             case trainedAt = "trained_at"
+        }
+    }
+
+    /// How a model did in the backtest, at the document's horizons.
+    public struct Accuracy: Sendable, Codable, Equatable {
+        /// Origins scored, their spacing in trading days, and the training window at each.
+        public let origins: Int
+        public let step: Int
+        public let window: Int?
+        public let failedOrigins: Int
+        public let horizons: [HorizonAccuracy]
+
+        enum CodingKeys: String, CodingKey {
+            case origins, step, window, horizons
+            case failedOrigins = "failed_origins"
         }
     }
 
@@ -55,24 +70,58 @@ public struct ForecastDocument: Sendable, Codable, Equatable {
     }
 
     public static let horizons = [1, 2, 5]
-    /// Baselines are fitted on the most recent three years of trading days.
+    /// Models are fitted on the most recent three years of trading days.
     public static let fitWindow = 750
+    /// Accuracy comes from 5-step forecasts at 20 origins a week apart (the last 100 trading
+    /// days), each fitted on the 750 days before its origin.
+    public static let backtestPlan = BacktestPlan(horizon: 5, origins: 20, step: 5, window: fitWindow, minimumTraining: 60)
 
-    /// The forecast document for a series from every model available now (the baselines).
-    public static func make(series: DailySeries, modelVersion: String, now: Date = Date()) -> ForecastDocument? {
+    /// The forecast document for a series: every catalog model plus the ensemble, each with its
+    /// backtest accuracy. nil when the series is too short for any model or its last date is
+    /// not a calendar date.
+    public static func make(series: DailySeries, modelVersion: String, plan: BacktestPlan = backtestPlan,
+                            catalog: ModelCatalog = ModelCatalog(), now: Date = Date()) -> ForecastDocument? {
         guard let lastDate = series.dates.last, let lastClose = series.closes.last else { return nil }
-        let window = Array(series.closes.suffix(fitWindow))
+        // Empty when the last date is not a calendar date (providers are meant to refuse those).
         let dates = TradingCalendar.days(after: lastDate, count: horizons.max()!)
-        var models: [ModelForecast] = []
-        for model in BaselineModel.allCases {
-            guard let forecasts = model.forecast(window, horizons: horizons) else { continue }
-            let points = zip(horizons, forecasts).map { horizon, f in
-                Point(horizon: horizon, date: dates[horizon - 1], value: f.mean, lo80: f.lo80, hi80: f.hi80, lo95: f.lo95, hi95: f.hi95)
+        guard dates.count == horizons.max()! else { return nil }
+        let window = Array(series.closes.suffix(fitWindow))
+        guard let members = try? catalog.ensembleMembers(for: window) else { return nil }
+        let report = Backtest.run(models: members, on: series.closes, plan: plan, ensemble: true)
+
+        func entry(_ name: String, _ fitted: any FittedModel) -> ModelForecast {
+            let forecast = fitted.forecast(horizon: horizons.max()!, levels: Backtest.levels)
+            let points = horizons.map { h in
+                Point(horizon: h, date: dates[h - 1], value: forecast.mean[h - 1],
+                      lo80: forecast.intervals[0].lower[h - 1], hi80: forecast.intervals[0].upper[h - 1],
+                      lo95: forecast.intervals[1].lower[h - 1], hi95: forecast.intervals[1].upper[h - 1])
             }
-            models.append(ModelForecast(name: model.rawValue, spec: model.spec, forecasts: points, accuracy: nil,
-                                        trainedAt: now, observations: window.count))
+            let accuracy = report.result(for: name).flatMap { result -> Accuracy? in
+                let scored = result.byHorizon.filter { horizons.contains($0.horizon) }
+                guard !scored.isEmpty else { return nil }
+                return Accuracy(origins: report.origins.count, step: plan.step, window: plan.window,
+                                failedOrigins: result.failedOrigins, horizons: scored)
+            }
+            return ModelForecast(name: name, spec: fitted.spec, forecasts: points, accuracy: accuracy, trainedAt: now, observations: window.count)
         }
-        guard !models.isEmpty else { return nil }
+
+        // The final fits are independent of each other: fit them side by side.
+        let finalFits = parallelMap(members) { try? $0.fitAny(window) }
+        let fittedMembers = zip(members, finalFits).compactMap { model, fitted in
+            fitted.map { FittedEnsemble.Member(name: model.name, weight: 1, model: $0) }
+        }
+        guard !fittedMembers.isEmpty else { return nil }
+        var models = fittedMembers.map { entry($0.name, $0.model) }
+        // The ensemble's forecast weighs members by their backtest MASE over all origins; its
+        // accuracy above was scored with weights from earlier origins only.
+        let weights = EnsembleWeights.inverseSquaredMASE(fittedMembers.map { report.meanMASE($0.name) })
+        let total = weights.reduce(0, +)
+        if fittedMembers.count > 1, total > 0 {
+            let ensemble = FittedEnsemble(members: zip(fittedMembers, weights).filter { $1 > 0 }.map {
+                FittedEnsemble.Member(name: $0.name, weight: $1 / total, model: $0.model)
+            })
+            models.append(entry(Backtest.ensembleName, ensemble))
+        }
         let history = zip(series.dates.suffix(60), series.closes.suffix(60)).map { HistoryPoint(date: $0, close: $1) }
         return ForecastDocument(symbol: series.symbol, asOf: lastDate, lastClose: lastClose, modelVersion: modelVersion,
                                 generatedAt: now, history: history, models: models)

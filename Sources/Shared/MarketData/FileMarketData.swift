@@ -37,7 +37,8 @@ public struct FileMarketData: Sendable {
         }
     }
 
-    static func parse(_ text: String, symbol: String) throws(MarketDataError) -> DailySeries {
+    /// Parses a `date,close` CSV; errors name the line.
+    public static func parse(_ text: String, symbol: String) throws(MarketDataError) -> DailySeries {
         var dates: [String] = []
         var closes: [Double] = []
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -50,7 +51,8 @@ public struct FileMarketData: Sendable {
             }
             if line.isEmpty { continue }
             let fields = line.split(separator: ",")
-            guard fields.count == 2, fields[0].count == 10, let close = Double(fields[1]), close.isFinite, close > 0 else {
+            // A real calendar date, not just ten characters: forecast dates are counted from it.
+            guard fields.count == 2, CivilDate(iso: String(fields[0])) != nil, let close = Double(fields[1]), close.isFinite, close > 0 else {
                 throw .malformed(symbol: symbol, line: index + 1, reason: "expected YYYY-MM-DD,positive number, got \"\(line.prefix(60))\"")
             }
             let date = String(fields[0])

@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import Shared
 
 /// Forecasts one symbol with every model available, writes the forecast document to the
@@ -29,8 +30,15 @@ struct PredictJob: JobHandler {
         } catch let error as MarketDataError {
             throw JobFailure.permanent(error.description)  // no retry can make an unknown symbol known
         }
-        await progress(0.4, "fitting \(BaselineModel.allCases.count) models")
-        guard let document = ForecastDocument.make(series: series, modelVersion: modelVersion) else {
+        await progress(0.3, "fitting models and backtesting them on \(symbol)'s history")
+        // Fitting is seconds of pure CPU at worst: keep it off the cooperative pool.
+        let modelVersion = modelVersion
+        guard let document = try await NIOThreadPool.singleton.runIfActive({
+            ForecastDocument.make(series: series, modelVersion: modelVersion)
+        }) else {
+            guard TradingCalendar.isTradingDay(series.dates.last ?? "") != nil else {
+                throw JobFailure.permanent("the history of \(symbol) ends on \"\(series.dates.last ?? "")\", not a YYYY-MM-DD date")
+            }
             throw JobFailure.permanent("not enough history for \(symbol) (\(series.closes.count) closes)")
         }
         let json = try ForecastDocument.encoder().encode(document)

@@ -1,0 +1,48 @@
+import Foundation
+
+/// A fitted model as stored (S3 artifacts, ensembles): its Swift type, that type's state
+/// version and its JSON state. Decoding refuses unknown types and other state versions rather
+/// than guessing.
+public struct ModelArtifact: Codable, Sendable, Equatable {
+    public let type: String
+    public let stateVersion: Int
+    public let state: Data
+
+    public init(_ model: any FittedModel) throws {
+        type = String(describing: Swift.type(of: model))
+        stateVersion = Swift.type(of: model).stateVersion
+        state = try JSONEncoder().encode(model)
+    }
+
+    init(type: String, stateVersion: Int, state: Data) {
+        self.type = type
+        self.stateVersion = stateVersion
+        self.state = state
+    }
+
+    public func decode() throws -> any FittedModel {
+        guard let decoder = Self.decoders[type] else {
+            throw ForecastError.invalidInput("unknown model artifact type \(type)")
+        }
+        return try decoder(self)
+    }
+
+    /// Every fitted type an artifact may hold.
+    private static let decoders: [String: @Sendable (ModelArtifact) throws -> any FittedModel] = {
+        var table: [String: @Sendable (ModelArtifact) throws -> any FittedModel] = [:]
+        func register<T: FittedModel>(_: T.Type) {
+            table[String(describing: T.self)] = { artifact in
+                guard artifact.stateVersion == T.stateVersion else {
+                    throw ForecastError.unsupportedArtifact(model: artifact.type, version: artifact.stateVersion, expected: T.stateVersion)
+                }
+                return try JSONDecoder().decode(T.self, from: artifact.state)
+            }
+        }
+        register(FittedNaive.self)
+        register(FittedSeasonalNaive.self)
+        register(FittedDrift.self)
+        register(FittedEnsemble.self)
+        for type in ModelCatalog.storableTypes { register(type) }
+        return table
+    }()
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// The models StockHub offers by name (CLI `--model`, forecast documents, ensembles), and how
+/// each is applied to prices.
+public struct ModelCatalog: Sendable {
+    /// How the statistical models see the series. `auto` fits on logs when every value is
+    /// positive (prices) and on the raw values otherwise. Baselines always use raw values: they
+    /// are the textbook benchmarks.
+    public enum Scale: String, Sendable, CaseIterable {
+        case auto, log, raw
+    }
+
+    public static let names = ["naive", "snaive", "drift", "arima", "ets", "prophet", Backtest.ensembleName]
+
+    public let seasonLength: Int?
+    public let scale: Scale
+
+    public init(seasonLength: Int? = nil, scale: Scale = .auto) {
+        self.seasonLength = seasonLength
+        self.scale = scale
+    }
+
+    /// The model called `name`, set up for series `y` (which decides the scale under `auto`).
+    public func model(named name: String, for y: [Double]) throws -> any ForecastModel {
+        switch name {
+        case "naive": return Naive()
+        case "drift": return Drift()
+        case "snaive":
+            guard let seasonLength, seasonLength > 1 else {
+                throw ForecastError.invalidInput("snaive needs a season length above 1 (season_length)")
+            }
+            return SeasonalNaive(seasonLength: seasonLength)
+        case Backtest.ensembleName:
+            return Ensemble(members: try ensembleMembers(for: y))
+        default:
+            guard let model = try statisticalModel(named: name, for: y) else {
+                throw ForecastError.invalidInput("unknown model \(name); known: \(Self.names.joined(separator: ", "))")
+            }
+            return model
+        }
+    }
+
+    /// The members of the ensemble: the baselines and every statistical model.
+    public func ensembleMembers(for y: [Double]) throws -> [any ForecastModel] {
+        var members: [any ForecastModel] = [Naive(), Drift()]
+        for name in Self.statisticalNames { if let model = try statisticalModel(named: name, for: y) { members.append(model) } }
+        return members
+    }
+
+    func usesLog(_ y: [Double]) throws -> Bool {
+        switch scale {
+        case .raw: return false
+        case .log:
+            if let index = y.firstIndex(where: { !($0 > 0) }) {
+                throw ForecastError.invalidInput("--scale log needs positive values; value \(index + 1) is \(y[index])")
+            }
+            return true
+        case .auto: return y.allSatisfy { $0 > 0 }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+
+/// `Trainer forecast` and `Trainer backtest`, run as the built executable on real files.
+@Suite("Trainer forecast and backtest CLI")
+struct TrainerCLITests {
+    struct Outcome {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+        var lines: [[String: Any]] {
+            stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        }
+    }
+
+    static let repository = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let msft = repository.appendingPathComponent("data/market/MSFT.csv").path
+
+    /// Runs Trainer with stdout and stderr kept apart (the JSONL contract is about stdout).
+    static func trainer(_ arguments: [String]) async throws -> Outcome {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stockhub-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = directory.appendingPathComponent("out"), err = directory.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try BuiltProducts.path("Trainer"))
+        process.arguments = arguments
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        return Outcome(status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
+                       stderr: try String(contentsOf: err, encoding: .utf8))
+    }
+
+    static func write(_ text: String) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("stockhub-cli-\(UUID().uuidString).jsonl")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    @Test(arguments: ["arima", "ets", "prophet", "ensemble"])
+    func forecastOnABundledCSVPrintsOneOrderedForecast(model: String) async throws {
+        let result = try await Self.trainer(["forecast", "--model", model, "--horizon", "5", Self.msft])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.lines
+        try #require(lines.count == 1, "\(result.stdout)")
+        let row = lines[0]
+        #expect(row["id"] as? String == "MSFT" && row["model"] as? String == model)
+        let mean = try #require(row["mean"] as? [Double]), lo80 = try #require(row["lo80"] as? [Double])
+        let hi80 = try #require(row["hi80"] as? [Double]), lo95 = try #require(row["lo95"] as? [Double])
+        let hi95 = try #require(row["hi95"] as? [Double])
+        #expect(mean.count == 5)
+        for h in 0..<5 { #expect(lo95[h] < lo80[h] && lo80[h] < mean[h] && mean[h] < hi80[h] && hi80[h] < hi95[h], "h=\(h + 1)") }
+        // Daily prices move little in a week: a forecast far from the last close is a bug.
+        let lastClose = try #require(try String(contentsOfFile: Self.msft, encoding: .utf8)
+            .split(separator: "\n").last.flatMap { Double($0.split(separator: ",")[1]) })
+        #expect(mean.allSatisfy { abs($0 / lastClose - 1) < 0.1 }, "\(mean) vs last close \(lastClose)")
+        #expect((row["spec"] as? String)?.isEmpty == false && row["seconds"] is Double)
+        if model != "ensemble" { #expect((row["spec"] as? String)?.hasSuffix("on log prices") == true) }
+    }
+
+    @Test func aBadLineIsReportedWithItsNumberAndTheRestContinue() async throws {
+        let walk = (0..<120).map { 100 + sin(Double($0) / 7) + Double($0) * 0.05 }
+        let good = String(decoding: try JSONSerialization.data(withJSONObject: ["id": "walk", "y": walk]), as: UTF8.self)
+        let file = try Self.write([good, "{\"id\": \"broken\", \"y\": [1, 2,", "{\"id\": \"short\", \"y\": [1, 2, 3]}",
+                                   "{\"id\": \"seasonal\", \"y\": \(walk), \"horizon\": 3, \"season_length\": 7}"].joined(separator: "\n"))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let result = try await Self.trainer(["forecast", "--model", "arima", "--horizon", "2", file])
+        #expect(result.status == 1)
+        let lines = result.lines
+        try #require(lines.count == 4, "\(result.stdout)")
+        #expect(lines[0]["id"] as? String == "walk" && (lines[0]["mean"] as? [Double])?.count == 2)
+        #expect(lines[1]["line"] as? Int == 2 && (lines[1]["error"] as? String) == "not valid JSON")
+        #expect(lines[2]["line"] as? Int == 3 && (lines[2]["error"] as? String)?.contains("needs at least") == true)
+        #expect(lines[3]["id"] as? String == "seasonal" && (lines[3]["mean"] as? [Double])?.count == 3)
+        #expect(result.stderr.contains("line 2") && result.stderr.contains("2 series failed"))
+    }
+
+    @Test func backtestScoresEveryModelAtTheSpecifiedOrigins() async throws {
+        let result = try await Self.trainer(["backtest", "--horizon", "5", "--origins", "3", "--step", "7", "--window", "500", Self.msft])
+        #expect(result.status == 0, "\(result.stderr)")
+        let row = try #require(result.lines.first)
+        let n = try #require(row["observations"] as? Int)
+        #expect(row["origins"] as? [Int] == [n - 19, n - 12, n - 5])  // n − H, n − H − S, … in time order
+        let models = try #require(row["models"] as? [[String: Any]])
+        #expect(Set(models.compactMap { $0["model"] as? String }) == ["naive", "drift", "arima", "ets", "prophet", "ensemble"])
+        for model in models {
+            let horizons = try #require(model["horizons"] as? [[String: Any]], "\(model)")
+            #expect(horizons.count == 5)
+            #expect(horizons.allSatisfy { ($0["mase"] as? Double).map { $0 > 0 && $0.isFinite } == true }, "\(model)")
+        }
+    }
+
+    @Test func unknownModelAndBadOptionsAreRefusedBeforeReading() async throws {
+        let unknown = try await Self.trainer(["forecast", "--model", "oracle", "--horizon", "5", Self.msft])
+        #expect(unknown.status != 0 && unknown.stderr.contains("unknown model oracle"))
+        let zero = try await Self.trainer(["forecast", "--model", "naive", "--horizon", "0", Self.msft])
+        #expect(zero.status != 0 && zero.stderr.contains("--horizon must be at least 1"))
+        let missing = try await Self.trainer(["forecast", "--model", "naive", "--horizon", "1", "/nonexistent.csv"])
+        #expect(missing.status != 0 && missing.stderr.contains("cannot open /nonexistent.csv"))
+        let empty = try Self.write("")
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        let nothing = try await Self.trainer(["forecast", "--model", "naive", "--horizon", "1", empty])
+        #expect(nothing.status == 1 && nothing.stderr.contains("no series in"))
+        let typed = try Self.write(#"{"id": "t", "y": [1, 2, "x"]}"#)
+        defer { try? FileManager.default.removeItem(atPath: typed) }
+        let wrongType = try await Self.trainer(["forecast", "--model", "naive", "--horizon", "1", typed])
+        #expect(wrongType.status == 1 && wrongType.stderr.contains(#"field "y[2]""#))
+    }
+}
