@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Queue benchmark, printed as numbers: end-to-end ping jobs/s with 1 and with 2 Worker
-# processes, and enqueue-to-done latency on an idle system. Starts its own services.
+# processes, enqueue-to-done latency on an idle system, and each Worker's peak RSS. Starts its
+# own services.
 #
 #   JOBS=5000 CONCURRENCY=8 bash scripts/bench-queue.sh
+#   TYPE=predict JOBS=60 LATENCY_JOBS=30 CONCURRENCY=2 bash scripts/bench-queue.sh
+#       (forecast documents of the bundled symbols instead of pings: the Worker's real load)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/private-services.sh
@@ -23,7 +26,10 @@ for workers in 1 2; do
   done
   sleep 1
   echo "== $workers worker process(es), WORKER_CONCURRENCY=$WORKER_CONCURRENCY, $(nproc) cores"
-  "$bin/StockHubBench" queue --namespace "$namespace" --jobs "${JOBS:-5000}" --latency-jobs 200
+  "$bin/StockHubBench" queue --namespace "$namespace" --type "${TYPE:-ping}" --jobs "${JOBS:-5000}" --latency-jobs "${LATENCY_JOBS:-200}"
+  for pid in "${pids[@]}"; do
+    echo "Worker $pid peak RSS: $(awk '/^VmHWM:/ {printf "%.1f MiB", $2 / 1024}' "/proc/$pid/status")"
+  done
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   pids=()

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Web benchmarks, printed as numbers: login latency at the configured bcrypt cost (right
 # password, wrong password, unknown account); GET /api/auth/me and the cached
-# GET /api/predictions/{symbol} over 64 connections with wrk; the peak RSS of WebAPI.
+# GET /api/predictions/{symbol} over 64 connections with wrk (and GET /health, the ceiling); the peak RSS of WebAPI.
 # Starts its own services, a WebAPI and a Worker (release builds).
 #
-#   bash scripts/bench-web.sh            BCRYPT_COST=12 by default; DURATION=15 seconds per wrk run
+#   bash scripts/bench-web.sh            BCRYPT_COST=12 by default; DURATION=15 seconds per wrk run; LOGIN_BENCH=0 skips login
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
@@ -36,8 +36,15 @@ token=$(curl -fs -X POST "http://127.0.0.1:$port/api/auth/register" -H 'Content-
   python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 
 echo "== bcrypt cost $BCRYPT_COST, $(nproc) cores"
-"$bin/StockHubBench" login --url "http://127.0.0.1:$port" --login "$user" --password "$password" --requests 50 --concurrency 1
-"$bin/StockHubBench" login --url "http://127.0.0.1:$port" --login "$user" --password "$password" --requests 100 --concurrency 4
+if [[ "${LOGIN_BENCH:-1}" != 0 ]]; then  # LOGIN_BENCH=0 skips the (minute-long) login rows
+  "$bin/StockHubBench" login --url "http://127.0.0.1:$port" --login "$user" --password "$password" --requests 50 --concurrency 1
+  "$bin/StockHubBench" login --url "http://127.0.0.1:$port" --login "$user" --password "$password" --requests 100 --concurrency 4
+fi
+
+# The ceiling on this machine: a route with no auth, no Redis and a tiny body.
+echo "== GET /health, 64 connections, ${DURATION:-15}s (wrk)"
+wrk -t2 -c64 -d"${DURATION:-15}"s --latency "http://127.0.0.1:$port/health" |
+  grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors"
 
 echo "== GET /api/auth/me, 64 connections, ${DURATION:-15}s (wrk)"
 wrk -t2 -c64 -d"${DURATION:-15}"s --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/auth/me" |

@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "StockHubBench",
         abstract: "Measure StockHub's clients against real servers.",
-        subcommands: [RedisBench.self, PostgresBench.self, LoginBench.self, TokenBench.self, QueueBench.self])
+        subcommands: [RedisBench.self, PostgresBench.self, LoginBench.self, TokenBench.self, QueueBench.self, PredictBench.self])
 }
 
 struct RedisBench: AsyncParsableCommand {
@@ -113,11 +113,23 @@ struct TokenBench: AsyncParsableCommand {
 struct QueueBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue",
-        abstract: "End-to-end ping jobs/s and enqueue-to-done latency, against Worker processes already running.")
+        abstract: "End-to-end jobs/s and enqueue-to-done latency, against Worker processes already running.")
 
     @Option(help: "Jobs for the throughput run.") var jobs = 5000
     @Option(help: "Jobs for the latency run (one at a time).") var latencyJobs = 200
     @Option(help: "REDIS_NAMESPACE the workers use.") var namespace = "stockhub"
+    @Option(help: "Job type: ping (the queue's own cost) or predict (a forecast document per job).") var type = "ping"
+    @Option(help: "Symbols the predict jobs cycle through (bundled data).") var symbols = "MSFT,SPX,IXIC"
+
+    func validate() throws {
+        guard ["ping", "predict"].contains(type) else { throw ValidationError("--type must be ping or predict") }
+    }
+
+    func params(_ index: Int) -> String {
+        guard type == "predict" else { return "{}" }
+        let list = symbols.split(separator: ",")
+        return #"{"symbol": "\#(list[index % list.count])"}"#
+    }
 
     func run() async throws {
         let endpoint = try RedisEndpoint(url: ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379/0")
@@ -125,9 +137,20 @@ struct QueueBench: AsyncParsableCommand {
         let queue = JobQueue(redis: redis, keys: RedisKeys.Queue(namespace: namespace))
         try await queue.prepare()
 
-        // Throughput: enqueue everything (64 producers), then wait until the stream is drained.
+        // Throughput: enqueue everything (4 producers, 100 jobs per round trip, so the producer
+        // side is not what is measured), then wait until the stream is drained.
+        let batch = 100
+        let remainder = jobs % batch
+        let batches = (0..<(jobs / batch + (remainder > 0 ? 1 : 0))).map { index in
+            (0..<(index == jobs / batch ? remainder : batch)).map { JobQueue.NewJob(type: type, params: params(index * batch + $0)) }
+        }
         let start = ContinuousClock.now
-        _ = try await measure(requests: jobs, concurrency: 64) { _ = try await queue.enqueue(type: "ping", params: "{}") }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for producer in 0..<4 {
+                group.addTask { for index in stride(from: producer, to: batches.count, by: 4) { _ = try await queue.enqueue(batches[index]) } }
+            }
+            try await group.waitForAll()
+        }
         let enqueued = ContinuousClock.now
         while true {
             let depth = try await queue.depth()
@@ -135,15 +158,22 @@ struct QueueBench: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(20))
         }
         let total = seconds(start.duration(to: .now))
-        print(String(format: "%d ping jobs: enqueued in %.2f s (%.0f/s), all done after %.2f s: %.0f jobs/s end to end",
+        let failed = try await queue.deadLetters(limit: 1).count
+        guard failed == 0 else { throw ValidationError("jobs were dead-lettered: see GET /api/admin/queue") }
+        print(String(format: "%d \(type) jobs: enqueued in %.2f s (%.0f/s), all done after %.2f s: %.0f jobs/s end to end",
                      jobs, seconds(start.duration(to: enqueued)), Double(jobs) / seconds(start.duration(to: enqueued)), total, Double(jobs) / total))
 
         // Latency on an idle system: one job at a time, enqueue to done as seen by a poller.
         var latencies: [Double] = []
-        for _ in 0..<latencyJobs {
+        for index in 0..<latencyJobs {
             let t0 = ContinuousClock.now
-            let job = try await queue.enqueue(type: "ping", params: "{}")
-            while try await queue.record(job.id)?.status != .done { try await Task.sleep(for: .microseconds(200)) }
+            let job = try await queue.enqueue(type: type, params: params(index))
+            var record = try await queue.record(job.id)
+            while let status = record?.status, status == .queued || status == .running {
+                try await Task.sleep(for: .microseconds(200))
+                record = try await queue.record(job.id)
+            }
+            guard record?.status == .done else { throw ValidationError("job \(job.id) ended \(String(describing: record))") }
             latencies.append(seconds(t0.duration(to: .now)))
         }
         report("enqueue -> done, idle, one at a time", count: latencyJobs, seconds: latencies.reduce(0, +), latencies: latencies, per: "job")

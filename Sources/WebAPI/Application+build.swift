@@ -12,8 +12,14 @@ struct AppDependencies: Sendable {
     let hasher: PasswordHasher
     let tokens: AccessTokens
     let revocations: TokenRevocations
+    /// Keeps `revocations` answering from memory; runs as one of the application's services.
+    let revocationWatcher: RevocationWatcher
     let queue: JobQueue
     let jobEvents: JobEventHub
+    /// How long a web process serves a forecast document from memory before reading Redis
+    /// again (tests shorten it). Documents are immutable per (symbol, model version) for their
+    /// 60 minutes in Redis, so this bounds only how late a replaced document is seen.
+    var localPredictionTTL: Duration = .seconds(2)
 
     /// - Parameter jwtSecret: the signing secret; when `settings.jwtSecret` is nil (development
     ///   only: production refuses to start without one) a random per-process secret is used.
@@ -25,12 +31,14 @@ struct AppDependencies: Sendable {
             secret = (0..<4).map { _ in UUID().uuidString }.joined()
             logger.warning("JWT_SECRET is not set: using a random per-process secret; tokens die with this process and no other process accepts them")
         }
+        let watcher = RevocationWatcher(endpoint: settings.redis, logger: logger)
         return AppDependencies(
             settings: settings, clients: clients,
             users: UserRepository(db: clients.postgres),
             hasher: PasswordHasher(cost: settings.bcryptCost),
             tokens: await AccessTokens(secret: secret, issuer: settings.jwtIssuer, lifetime: TimeInterval(settings.accessTokenExpireMinutes * 60)),
-            revocations: TokenRevocations(redis: clients.redis),
+            revocations: TokenRevocations(redis: clients.redis, watcher: watcher),
+            revocationWatcher: watcher,
             queue: JobQueue(redis: clients.redis, keys: RedisKeys.Queue(namespace: settings.redisNamespace),
                             settings: JobQueueSettings(maxAttempts: settings.jobMaxAttempts,
                                                        visibilityTimeout: .seconds(settings.jobVisibilityTimeoutSeconds))),
@@ -45,7 +53,7 @@ func buildApplication(_ dependencies: AppDependencies, logger: Logger, extraServ
     return Application(
         router: router,
         configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "StockHub"),
-        services: [dependencies.jobEvents] + extraServices,
+        services: [dependencies.jobEvents, dependencies.revocationWatcher] + extraServices,
         onServerRunning: { channel in
             logger.info("WebAPI listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
         },
@@ -68,7 +76,7 @@ func buildRouter(_ dependencies: AppDependencies) -> (Router<AppRequestContext>,
         registrations: AttemptThrottle(redis: dependencies.clients.redis, limit: settings.registrationsPerHour, windowSeconds: 3600)
     ).addRoutes(to: routes)
     JobsController(queue: dependencies.queue, events: dependencies.jobEvents).addRoutes(to: routes)
-    PredictionsController(queue: dependencies.queue, settings: settings).addRoutes(to: routes)
+    PredictionsController(queue: dependencies.queue, settings: settings, localTTL: dependencies.localPredictionTTL).addRoutes(to: routes)
     AdminController(users: dependencies.users, queue: dependencies.queue).addRoutes(to: routes)
     return (router, routes.entries)
 }

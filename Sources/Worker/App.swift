@@ -8,7 +8,7 @@ import Shared
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "Worker", abstract: "StockHub's job worker.")
 
-    @Option(help: "Jobs run at once (overrides WORKER_CONCURRENCY).") var concurrency: Int?
+    @Option(help: "Runners, each running a batch of jobs at once (overrides WORKER_CONCURRENCY).") var concurrency: Int?
 
     func run() async throws {
         var settings = Settings.loadOrExit()
@@ -16,7 +16,6 @@ struct WorkerCommand: AsyncParsableCommand {
         StockHubLogging.bootstrap(level: settings.logLevel)
         let logger = Logger(label: "stockhub.worker")
         let clients = SystemClients(settings: settings, applicationName: "stockhub-worker")
-        await ProcessStartup.announce("Worker", settings: settings, clients: clients, logger: logger)
 
         let queue = JobQueue(
             redis: clients.redis, keys: RedisKeys.Queue(namespace: settings.redisNamespace),
@@ -32,12 +31,13 @@ struct WorkerCommand: AsyncParsableCommand {
             handlers: Dictionary(uniqueKeysWithValues: handlers.map { ($0.type, $0) }),
             consumer: "\(ProcessInfo.processInfo.hostName)-\(getpid())",
             concurrency: settings.workerConcurrency,
+            batchSize: settings.workerBatchSize,
             jobTimeout: .seconds(settings.jobTimeoutSeconds),
-            // The design's 25 s budget for SIGTERM: 20 s for the running job, the rest to release it and exit.
-            shutdownGrace: .seconds(20),
+            // The design's 25 s budget for SIGTERM: up to 20 s for running jobs, the rest to release them and exit.
+            shutdownGrace: .seconds(settings.workerShutdownGraceSeconds),
             alerts: settings.alertWebhookURL.map { AlertWebhook(url: $0, http: clients.http) },
             logger: logger)
-        try await ProcessStartup.run([worker], logger: logger)
+        try await ProcessStartup.run("Worker", settings: settings, clients: clients, services: [worker], logger: logger)
         await clients.shutdown()
         logger.info("Worker stopped")
     }

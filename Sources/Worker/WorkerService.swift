@@ -3,31 +3,40 @@ import Logging
 import ServiceLifecycle
 import Shared
 
-/// Consumes jobs: `concurrency` runners each fetch one job at a time, run its handler, and
-/// record the outcome; a maintenance loop promotes due retries. On SIGTERM the runners stop
-/// fetching, a running job gets `shutdownGrace` to finish, and is otherwise released for
-/// immediate redelivery: nothing is lost either way.
+/// Consumes jobs: `concurrency` runners each fetch a batch of jobs, run its handlers, and
+/// record the outcomes (JobBatch.swift); a maintenance loop promotes due retries. On SIGTERM
+/// the runners stop fetching, a running batch gets `shutdownGrace` to finish, and what is
+/// still running then is released for immediate redelivery: nothing is lost either way.
+///
+/// Batches exist because a Redis round trip costs far more than a short job (a `ping` is
+/// microseconds): a batch takes one round trip to fetch, one to start every job and one to
+/// record every outcome, whatever its size. Each runner sizes its batches by how long the
+/// last one took (see `nextLimit`), so slow jobs still go one per runner and one worker does
+/// not sit on a pile of them while others are idle.
 struct WorkerService: Service {
     let queue: JobQueue
     let handlers: [String: any JobHandler]
     let consumer: String
     let concurrency: Int
+    /// The most jobs one runner fetches and runs at once (WORKER_BATCH_SIZE).
+    let batchSize: Int
     let jobTimeout: Duration
     let shutdownGrace: Duration
     let alerts: AlertWebhook?
     let logger: Logger
+    let counters = WorkerCounters()
 
     func run() async throws {
         await prepareQueue()
         guard !Task.isShuttingDownGracefully else { return }
         logger.info("Worker consuming", metadata: [
-            "consumer": "\(consumer)", "concurrency": "\(concurrency)", "job_types": "\(handlers.keys.sorted())",
+            "consumer": "\(consumer)", "concurrency": "\(concurrency)", "batch_size": "\(batchSize)", "job_types": "\(handlers.keys.sorted())",
         ])
         await withDiscardingTaskGroup { group in
             for index in 0..<concurrency { group.addTask { await runner(index) } }
             group.addTask { await promoteRetries() }
         }
-        logger.info("Worker runners stopped")
+        logger.info("Worker runners stopped", metadata: counters.totals().metadata)
     }
 
     /// Redis may be down when the worker starts: keep trying until it answers or we are told to stop.
@@ -47,17 +56,26 @@ struct WorkerService: Service {
 
     private func runner(_ index: Int) async {
         var nextReclaim = ContinuousClock.now + reclaimInterval * Double.random(in: 0.5...1)
+        var limit = 1
         var failures = 0
         while !Task.isShuttingDownGracefully {
             do {
                 var deliveries: [JobDelivery] = []
                 if ContinuousClock.now >= nextReclaim {
-                    deliveries = try await queue.reclaim(consumer: consumer, count: 1)
-                    nextReclaim = ContinuousClock.now + reclaimInterval
-                    if !deliveries.isEmpty { logger.warning("reclaimed a job from a dead consumer", metadata: ["job_id": "\(deliveries[0].jobID)"]) }
+                    deliveries = try await queue.reclaim(consumer: consumer, count: limit)
+                    // A full take means more orphans may be waiting: look again after this batch.
+                    nextReclaim = ContinuousClock.now + (deliveries.count == limit ? .zero : reclaimInterval)
+                    if !deliveries.isEmpty {
+                        logger.warning("reclaimed jobs from a dead consumer", metadata: [
+                            "jobs": "\(deliveries.count)", "job_ids": "\(deliveries.prefix(5).map(\.jobID))",
+                        ])
+                    }
                 }
-                if deliveries.isEmpty { deliveries = try await queue.fetch(consumer: consumer, count: 1, block: .seconds(1)) }
-                for delivery in deliveries { await process(delivery) }
+                if deliveries.isEmpty { deliveries = try await queue.fetch(consumer: consumer, count: limit, block: .seconds(1)) }
+                if !deliveries.isEmpty {
+                    let busy = await process(deliveries)
+                    limit = nextLimit(after: deliveries.count, took: busy)
+                }
                 failures = 0
             } catch {
                 failures += 1
@@ -65,7 +83,22 @@ struct WorkerService: Service {
                 logger.error("runner \(index): \(error); pausing \(pause)")
                 try? await Task.sleep(for: pause)
             }
+            if let counts = counters.takeIfDue(every: Self.countersPeriod) {
+                logger.info("jobs ended in the last \(Self.countersPeriod)", metadata: counts.metadata)
+            }
         }
+    }
+
+    /// A batch whose handlers were all done within this was made of short jobs.
+    static let shortBatch = Duration.milliseconds(50)
+    static let countersPeriod = Duration.seconds(60)
+
+    /// Slow start: after a batch of short jobs, ask for up to twice as many as that batch held
+    /// (it grows while the stream has work, and shrinks back when it had less); after a slow
+    /// one, one job at a time. So a runner holds at most about twice the jobs it just finished
+    /// quickly, and slow jobs are fetched one by one as before batching.
+    private func nextLimit(after count: Int, took: Duration) -> Int {
+        took <= Self.shortBatch ? min(batchSize, 2 * count) : 1
     }
 
     /// A delivery is reclaimed by others once idle for the visibility timeout; look for such
@@ -76,102 +109,6 @@ struct WorkerService: Service {
         while !Task.isShuttingDownGracefully {
             do { try await queue.promoteDue() } catch { logger.debug("promoting retries: \(error)") }
             try? await Task.sleep(for: .milliseconds(500))
-        }
-    }
-
-    private enum Ending: Sendable {
-        case finished(Result<String, any Error>)
-        case timedOut
-        case shuttingDown
-    }
-
-    private func process(_ delivery: JobDelivery) async {
-        var metadata: Logger.Metadata = ["job_id": "\(delivery.jobID)"]
-        do {
-            if Task.isShuttingDownGracefully {
-                try await queue.release(delivery)
-                return
-            }
-            let job: JobQueue.StartedJob
-            switch try await queue.start(delivery) {
-            case .gone:
-                return
-            case .deadLettered(let error):
-                logger.error("job dead-lettered", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-                if let alerts { await alerts.send(event: "job.dead_lettered", text: "StockHub job \(delivery.jobID) failed for good: \(error)",
-                                                  fields: ["job_id": delivery.jobID, "error": error], logger: logger) }
-                return
-            case .run(let started):
-                job = started
-            }
-            guard let handler = handlers[job.type] else {
-                try await queue.fail(delivery, error: "no handler for job type \(job.type)")
-                return
-            }
-            metadata["type"] = "\(job.type)"
-            metadata["attempt"] = "\(job.attempts)"
-            let started = ContinuousClock.now
-            switch await execute(handler, job, delivery) {
-            case .finished(.success(let result)):
-                try await queue.complete(delivery, result: result)
-                logger.info("job done", metadata: metadata.merging(["ms": "\(Int(started.duration(to: .now).milliseconds))"]) { $1 })
-            case .finished(.failure(JobFailure.permanent(let message))):
-                try await queue.fail(delivery, error: message)
-                logger.warning("job failed", metadata: metadata.merging(["error": "\(message)"]) { $1 })
-            case .finished(.failure(let error)):
-                try await queue.retry(delivery, error: "\(error)", attempt: job.attempts)
-                logger.warning("job will be retried", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-            case .timedOut:
-                try await queue.fail(delivery, error: "not finished within \(jobTimeout) (JOB_TIMEOUT_SECONDS)", status: .timeout)
-                logger.warning("job timed out", metadata: metadata)
-            case .shuttingDown:
-                try await queue.release(delivery)
-                logger.info("job released for redelivery (shutting down)", metadata: metadata)
-            }
-        } catch {
-            // The outcome could not be written (Redis down): the entry stays pending and is
-            // reclaimed after the visibility timeout. Nothing is lost.
-            logger.error("could not record the job's outcome: \(error)", metadata: metadata)
-        }
-    }
-
-    /// Runs the handler against the job timeout and the shutdown grace period, touching the
-    /// delivery meanwhile so a long job is not mistaken for an orphan.
-    private func execute(_ handler: any JobHandler, _ job: JobQueue.StartedJob, _ delivery: JobDelivery) async -> Ending {
-        let queue = self.queue, consumer = self.consumer, jobTimeout = self.jobTimeout, grace = self.shutdownGrace
-        return await withTaskGroup(of: Ending?.self) { group in
-            group.addTask {
-                let result = await Result { try await handler.run(params: job.params) { progress, stage in
-                    try? await queue.report(delivery.jobID, progress: progress, stage: stage)
-                } }
-                return .finished(result)
-            }
-            group.addTask {
-                try? await Task.sleep(for: jobTimeout)
-                return Task.isCancelled ? nil : .timedOut
-            }
-            group.addTask {
-                try? await gracefulShutdown()
-                guard !Task.isCancelled else { return nil }
-                try? await Task.sleep(for: grace)
-                return Task.isCancelled ? nil : .shuttingDown
-            }
-            group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: queue.settings.visibilityTimeout / 3)
-                    if !Task.isCancelled { try? await queue.touch(delivery, consumer: consumer) }
-                }
-                return nil
-            }
-            var ending: Ending = .shuttingDown
-            for await next in group {
-                if let next {
-                    ending = next
-                    break
-                }
-            }
-            group.cancelAll()
-            return ending
         }
     }
 }

@@ -74,6 +74,8 @@ struct ConfigTests {
         ("S3_DIALECT", "gcs", ["STORAGE_URL": "s3://bucket", "S3_ACCESS_KEY_ID": "x", "S3_SECRET_ACCESS_KEY": "y"], "expected aws"),
         ("ALERT_WEBHOOK_URL", "not a url", [:], "expected an http:// or https:// URL"),
         ("WORKER_CONCURRENCY", "0", [:], "must be 1-256"),
+        ("WORKER_BATCH_SIZE", "0", [:], "must be 1-1024"),
+        ("WORKER_SHUTDOWN_GRACE_SECONDS", "30", [:], "must be 0-20"),
         ("JOB_MAX_ATTEMPTS", "many", [:], "expected a whole number"),
         ("JOB_TIMEOUT_SECONDS", "0", [:], "must be 1-86400"),
         ("JOB_VISIBILITY_TIMEOUT_SECONDS", "1", [:], "must be 5-86400"),

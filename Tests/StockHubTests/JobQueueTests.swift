@@ -159,6 +159,91 @@ struct JobQueueTests {
         #expect(redelivered.map(\.jobID) == [good.id])
     }
 
+    @Test func aBatchIsEnqueuedInOrderWithTheDedupRuleInsideIt() async throws {
+        let queue = try await queue()
+        let added = try await queue.enqueue([
+            .init(type: "ping", params: #"{"n":1}"#),
+            .init(type: "predict", params: "{}", dedupKey: "MSFT:v1"),
+            .init(type: "predict", params: "{}", dedupKey: "MSFT:v1"),
+            .init(type: "ping", params: #"{"n":2}"#),
+        ])
+        #expect(added.map(\.deduplicated) == [false, false, true, false])
+        #expect(added[1].id == added[2].id && Set(added.map(\.id)).count == 3)
+        #expect(try await queue.depth().stream == 3)
+        let fetched = try await queue.fetch(consumer: "w", count: 10, block: .milliseconds(100))
+        #expect(fetched.map(\.jobID) == [added[0].id, added[1].id, added[3].id])
+        #expect(try await queue.record(added[3].id)?.params == #"{"n":2}"#)
+    }
+
+    @Test func aBatchStartsAndEndsEachJobOnItsOwn() async throws {
+        let queue = try await queue(JobQueueSettings(maxAttempts: 1, visibilityTimeout: .milliseconds(50)))
+        let ids = try await queue.enqueue((0..<5).map { .init(type: "ping", params: #"{"n":\#($0)}"#) }).map(\.id)
+        // Job 4 already used its only attempt (its worker died): the next start dead-letters it.
+        let first = try await queue.fetch(consumer: "doomed", count: 10, block: .milliseconds(100))
+        #expect(try await queue.start([first[4]]).map { try $0.get().isRun } == [true])
+        try await Task.sleep(for: .milliseconds(80))
+        let batch = try await queue.reclaim(consumer: "w", count: 10)
+        #expect(batch.map(\.jobID) == ids)
+        // One more job with no record any more (expired): the start drops its entry.
+        try await redis.command("DEL", RedisArgument(queue.keys.job(ids[3])))
+
+        let starts = try await queue.start(batch).map { try $0.get() }
+        #expect(starts.map(\.isRun) == [true, true, true, false, false])
+        #expect(starts[3] == .gone)
+        guard case .deadLettered(let error) = starts[4] else { Issue.record("\(starts[4])"); return }
+        #expect(error.contains("gave up after 1 attempts"))
+
+        let results = try await queue.record(outcomes: [
+            (batch[0], .done(result: #"{"ok":0}"#)),
+            (batch[1], .failed(error: "bad input")),
+            (batch[2], .retry(error: "provider timed out", attempt: 1)),
+        ])
+        #expect(results.allSatisfy { (try? $0.get()) != nil })
+        let records = try await ids.asyncMap { try await queue.record($0) }
+        #expect(records[0]?.status == .done && records[0]?.result == #"{"ok":0}"#)
+        #expect(records[1]?.status == .failed && records[1]?.error == "bad input")
+        #expect(records[2]?.status == .queued && records[2]?.error == "provider timed out")
+        #expect(records[3] == nil)
+        #expect(records[4]?.status == .failed)
+        let depth = try await queue.depth()
+        #expect(depth.stream == 0 && depth.pending == 0 && depth.delayed == 1 && depth.deadLetters == 1)
+    }
+
+    @Test func aBatchWhoseScriptsTheServerForgotIsResentByText() async throws {
+        // A server of its own: SCRIPT FLUSH on the shared one would race the other tests.
+        let server = try RedisServerProcess()
+        try await server.start()
+        let redis = RedisClient(settings: RedisClientSettings(endpoint: try RedisEndpoint(url: server.url), poolSize: 2))
+        let queue = JobQueue(redis: redis, keys: RedisKeys.Queue(namespace: uniqueName("test:q")))
+        try await queue.prepare()
+        let ids = try await queue.enqueue((0..<3).map { _ in .init(type: "ping", params: "{}") }).map(\.id)
+        let batch = try await queue.fetch(consumer: "w", count: 10, block: .milliseconds(100))
+        try await redis.command("SCRIPT", "FLUSH")
+        #expect(try await queue.start(batch).map { try $0.get().isRun } == [true, true, true])
+        try await redis.command("SCRIPT", "FLUSH")
+        // Two scripts in one batch (finish and release), both forgotten.
+        let results = try await queue.record(outcomes: [(batch[0], .done(result: "{}")), (batch[1], .release), (batch[2], .done(result: "{}"))])
+        #expect(results.allSatisfy { (try? $0.get()) != nil })
+        let records = try await ids.asyncMap { try await queue.record($0) }
+        #expect(records[0]?.status == .done && records[2]?.status == .done)
+        #expect(records[1]?.status == .queued && records[1]?.attempts == 0)
+        #expect(try await queue.depth().pending == 0)
+        await redis.shutdown()
+        await server.kill()
+    }
+
+    @Test func touchingABatchKeepsEveryEntryFromBeingReclaimed() async throws {
+        let queue = try await queue(JobQueueSettings(visibilityTimeout: .seconds(1)))
+        _ = try await queue.enqueue((0..<3).map { _ in .init(type: "slow", params: "{}") })
+        let batch = try await queue.fetch(consumer: "busy", count: 10, block: .milliseconds(100))
+        _ = try await queue.start(batch)
+        for _ in 0..<5 {
+            try await Task.sleep(for: .milliseconds(300))
+            try await queue.touch(batch, consumer: "busy")
+        }
+        #expect(try await queue.reclaim(consumer: "thief", count: 10).isEmpty)
+    }
+
     @Test func eventsArePublishedOnTheJobsChannel() async throws {
         let queue = try await queue()
         let job = try await queue.enqueue(type: "ping", params: "{}")
@@ -177,6 +262,14 @@ struct JobQueueTests {
         }
         #expect(statuses == ["running", "running", "done"])
         subscriber.close()
+    }
+}
+
+extension Sequence {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var values: [T] = []
+        for element in self { values.append(try await transform(element)) }
+        return values
     }
 }
 

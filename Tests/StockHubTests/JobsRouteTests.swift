@@ -59,7 +59,12 @@ struct JobsRouteTests {
                 try await Task.sleep(for: .milliseconds(500))
                 let delivery = try await queue.fetch(consumer: "t", count: 1, block: .milliseconds(100))[0]
                 _ = try await queue.start(delivery)
+                // Each frame carries the record as re-read after the change, so a change that is
+                // overtaken before the route reads it shows as the later state. Space them out
+                // (CI once saw queued → done with no running frame when they came back to back).
+                try await Task.sleep(for: .seconds(1))
                 try await queue.report(job.id, progress: 0.5, stage: "halfway")
+                try await Task.sleep(for: .seconds(1))
                 try await queue.complete(delivery, result: #"{"pong":true}"#)
             }
             let response = try await client.execute(uri: "/api/jobs/\(job.id)/events", method: .get)

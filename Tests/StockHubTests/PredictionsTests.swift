@@ -7,25 +7,48 @@ import Logging
 import Testing
 @testable import WebAPI
 
-@Suite("Baselines, calendar and market data files")
+@Suite("Calendar, market data files and forecast documents")
 struct BaselineTests {
-    @Test func naiveAndDriftMatchHandComputedValues() throws {
-        let y: [Double] = [1, 2, 4, 7]
-        let naive = try #require(BaselineModel.naive.forecast(y, horizons: [1, 4]))
-        let sigma = (14.0 / 3).squareRoot()  // one-step changes 1, 2, 3
-        #expect(naive[0].mean == 7 && abs(naive[0].hi95 - (7 + 1.959963984540054 * sigma)) < 1e-12)
-        #expect(abs(naive[1].lo80 - (7 - 1.2815515655446004 * sigma * 2)) < 1e-12)  // sd grows with √h
-        let drift = try #require(BaselineModel.drift.forecast(y, horizons: [1, 2]))
-        // slope (7 − 1)/3 = 2; residuals −1, 0, 1 → σ = √(2/2) = 1; sd(h) = √(h(1 + h/3))
-        #expect(drift[0].mean == 9 && drift[1].mean == 11)
-        #expect(abs(drift[0].hi80 - (9 + 1.2815515655446004 * (4.0 / 3).squareRoot())) < 1e-12)
-        #expect(abs(drift[1].lo95 - (11 - 1.959963984540054 * (10.0 / 3).squareRoot())) < 1e-12)
-        #expect(BaselineModel.drift.forecast([1, 2], horizons: [1]) == nil)
+    @Test func tradingDaysSkipWeekendsAndExchangeHolidays() {
+        #expect(TradingCalendar.days(after: "2017-11-10", count: 5) == ["2017-11-13", "2017-11-14", "2017-11-15", "2017-11-16", "2017-11-17"])
+        #expect(TradingCalendar.days(after: "2018-12-28", count: 2) == ["2018-12-31", "2019-01-02"])
+        // Christmas 2026 is a Friday: five trading days from the 21st skip it and the weekend.
+        #expect(TradingCalendar.days(after: "2026-12-21", count: 5) == ["2026-12-22", "2026-12-23", "2026-12-24", "2026-12-28", "2026-12-29"])
+        #expect(TradingCalendar.days(after: "2026-02-30", count: 1).isEmpty)
     }
 
-    @Test func tradingDaysSkipWeekends() {
-        #expect(TradingCalendar.days(after: "2017-11-10", count: 5) == ["2017-11-13", "2017-11-14", "2017-11-15", "2017-11-16", "2017-11-17"])
-        #expect(TradingCalendar.days(after: "2018-12-28", count: 2) == ["2018-12-31", "2019-01-01"])
+    /// NYSE's published full-day closures (nyse.com "Holidays & Trading Hours"), including the
+    /// observed ones: New Year's Day 2022 fell on a Saturday and was not observed; Juneteenth
+    /// 2022 and Christmas 2022 fell on Sundays; in 2027 July 4 is a Sunday and June 19 and
+    /// December 25 are Saturdays.
+    @Test(arguments: [
+        (2022, ["2022-01-17", "2022-02-21", "2022-04-15", "2022-05-30", "2022-06-20", "2022-07-04", "2022-09-05", "2022-11-24", "2022-12-26"]),
+        (2026, ["2026-01-01", "2026-01-19", "2026-02-16", "2026-04-03", "2026-05-25", "2026-06-19", "2026-07-03", "2026-09-07", "2026-11-26", "2026-12-25"]),
+        (2027, ["2027-01-01", "2027-01-18", "2027-02-15", "2027-03-26", "2027-05-31", "2027-06-18", "2027-07-05", "2027-09-06", "2027-11-25", "2027-12-24"]),
+    ])
+    func holidaysMatchTheExchangesPublishedCalendar(year: Int, closed: [String]) {
+        #expect(TradingCalendar.holidays(in: year).map(\.iso).sorted() == closed)
+    }
+
+    /// The bundled closes are real exchange data: every weekday they skip is a holiday by the
+    /// rules, except three closures no rule predicts (Hurricane Sandy, President Bush's funeral),
+    /// and no holiday by the rules has a close.
+    @Test(arguments: ["MSFT", "SPX", "IXIC"])
+    func theCalendarAgreesWithTheDaysTheBundledSeriesTraded(_ symbol: String) async throws {
+        let series = try await FileMarketData(directory: PredictionsTests.marketDataDirectory).daily(symbol)
+        let traded = Set(series.dates)
+        let unscheduled: Set<String> = ["2012-10-29", "2012-10-30", "2018-12-05"]
+        var day = try #require(CivilDate(iso: series.dates[0]))
+        let last = try #require(CivilDate(iso: series.dates.last!))
+        var checked = 0
+        while day <= last {
+            if !day.isWeekend && !unscheduled.contains(day.iso) {
+                #expect(TradingCalendar.isTradingDay(day) == traded.contains(day.iso), "\(symbol) \(day.iso)")
+                checked += 1
+            }
+            day = day.next
+        }
+        #expect(checked > 2500)
     }
 
     @Test func marketDataFilesAreCheckedLineByLine() throws {
@@ -34,6 +57,10 @@ struct BaselineTests {
             try FileMarketData.parse("day,price\n", symbol: "X")
         }
         #expect(throws: MarketDataError.self) { try FileMarketData.parse("date,close\n2020-01-02,abc\n", symbol: "X") }
+        #expect(throws: MarketDataError.malformed(symbol: "X", line: 2, reason: "expected YYYY-MM-DD,positive number, got \"2020/01/02,1\"")) {
+            try FileMarketData.parse("date,close\n2020/01/02,1\n", symbol: "X")
+        }
+        #expect(throws: MarketDataError.self) { try FileMarketData.parse("date,close\n2021-02-29,1\n", symbol: "X") }
         #expect(throws: MarketDataError.self) { try FileMarketData.parse("date,close\n2020-01-02,-1\n", symbol: "X") }
         #expect(throws: MarketDataError.self) { try FileMarketData.parse("date,close\n2020-01-03,1\n2020-01-02,1\n", symbol: "X") }
     }
@@ -43,8 +70,14 @@ struct BaselineTests {
         let series = try await FileMarketData(directory: PredictionsTests.marketDataDirectory).daily(symbol)
         #expect(series.closes.count == 2520)
         let document = try #require(ForecastDocument.make(series: series, modelVersion: "v1"))
-        #expect(document.models.map(\.name) == ["naive", "drift"])
-        #expect(document.models.allSatisfy { $0.forecasts.map(\.horizon) == [1, 2, 5] && $0.accuracy == nil })
+        let names = document.models.map(\.name)
+        #expect(names.first == "naive" && names.last == "ensemble" && names.contains("drift"))
+        #expect(document.models.allSatisfy { $0.forecasts.map(\.horizon) == [1, 2, 5] })
+        for model in document.models {
+            let accuracy = try #require(model.accuracy, "\(model.name) has no backtest accuracy")
+            #expect(accuracy.origins == ForecastDocument.backtestPlan.origins && accuracy.horizons.map(\.horizon) == [1, 2, 5])
+            #expect(accuracy.horizons.allSatisfy { $0.mase > 0 && $0.coverage95 >= 0 && $0.coverage95 <= 1 })
+        }
         for point in document.models.flatMap(\.forecasts) {
             #expect(point.lo95 < point.lo80 && point.lo80 < point.value && point.value < point.hi80 && point.hi80 < point.hi95)
         }

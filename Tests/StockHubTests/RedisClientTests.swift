@@ -97,13 +97,23 @@ struct RedisClientTests {
     @Test func exhaustedPoolFailsTheWaiterAfterTheAcquireTimeout() async throws {
         let tiny = RedisClient(settings: RedisClientSettings(endpoint: try TestServices.redisEndpoint(), poolSize: 1,
                                                              acquireTimeout: .milliseconds(200)))
-        // The only connection is busy in a 2 s blocking read…
+        // The only connection is busy in a 2 s blocking read. It is named first, so the test can
+        // see the server holding it in BLPOP (a fixed sleep raced under parallel load)…
+        let name = "pooltest-\(UUID().uuidString.prefix(8))"
+        _ = try await tiny.command("CLIENT", "SETNAME", RedisArgument(name))
         async let busy = tiny.command("BLPOP", RedisArgument("\(prefix):never"), 2, timeout: .seconds(4))
-        try await Task.sleep(for: .milliseconds(100))
+        while try await !isBlocked(clientNamed: name) { try await Task.sleep(for: .milliseconds(10)) }
         // …so a second caller gives up after the acquire timeout instead of queueing forever.
         await #expect(throws: PoolError.self) { try await tiny.command("PING") }
         #expect(try await busy == .null)
         try await tiny.ping()  // and the pool works again once the connection is back
+    }
+
+    /// Whether the connection named `name` is in a BLPOP on the server (CLIENT LIST).
+    private func isBlocked(clientNamed name: String) async throws -> Bool {
+        guard case .bulk(let list) = try await client.command("CLIENT", "LIST") else { return false }
+        return String(decoding: list, as: UTF8.self).split(whereSeparator: \.isNewline)
+            .contains { $0.contains(" name=\(name) ") && $0.contains(" cmd=blpop") }
     }
 
     @Test func stoppedServerGivesTypedErrorWithinTimeoutAndPoolRecovers() async throws {

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 @testable import Shared
+import Synchronization
 import Testing
 @testable import WebAPI
 
@@ -95,6 +96,19 @@ struct WebAPIRouteTests {
             #expect(body.dependencies.values.allSatisfy { $0.status == "down" && !$0.detail.isEmpty })
             #expect(!String(buffer: status.body).contains("\"s\""))  // the secret "s" never appears as a value
         }
+    }
+
+    /// A check stuck in a call that ignores cancellation (a connect blocked on its own thread)
+    /// still yields "down" at the budget: the report never waits for it.
+    @Test func aProbeThatIgnoresCancellationIsDownAtItsBudget() async throws {
+        let stuck = Mutex<CheckedContinuation<Void, Never>?>(nil)
+        let status = await DependencyHealth.probe("stuck", detail: "never answers", budget: .milliseconds(200)) {
+            await withCheckedContinuation { continuation in stuck.withLock { $0 = continuation } }
+        }
+        #expect(status.status == "down" && status.detail.contains("no answer within"), "\(status)")
+        // Only now may the check finish; its late answer is dropped.
+        while stuck.withLock({ $0 == nil }) { try await Task.sleep(for: .milliseconds(10)) }
+        stuck.withLock { $0?.resume() }
     }
 
     struct StatusBody: Decodable {
@@ -192,7 +206,11 @@ struct ExecutableTests {
         environment["REDIS_NAMESPACE"] = uniqueName("test-idle")
         let child = try ChildProcess(try BuiltProducts.path(command[0]), Array(command.dropFirst()), environment: environment)
         let ready = command[0] == "Worker" ? "Worker consuming" : "waiting for SIGTERM"
-        for _ in 0..<200 where !child.output.contains(ready) {
+        // The dependency report runs beside the services, so wait for both.
+        func reported(_ output: String) -> Bool {
+            output.contains(ready) && output.components(separatedBy: "dependency ").count - 1 >= 3
+        }
+        for _ in 0..<400 where !reported(child.output) {
             guard child.isRunning else { break }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -201,6 +219,28 @@ struct ExecutableTests {
         #expect(output.contains("dependency ok"), "\(output)")
         #expect(!output.contains("dependency down"), "\(output)")
         #expect(!output.contains(try TestServices.variable("S3_SECRET_ACCESS_KEY")), "a secret was logged")
+        child.signal(SIGTERM)
+        #expect(await child.waitForExit(limit: .seconds(25)) == 0, "\(child.output)")
+    }
+
+    /// A SIGTERM while the start-up checks wait on a dependency that never answers (a port that
+    /// accepts connections and never speaks) is a graceful stop, not death by the signal.
+    @Test(arguments: [["Worker"], ["Trainer", "schedule"]])
+    func sigtermWhileADependencyHangsAtStartExitsZero(_ command: [String]) async throws {
+        let silent = try SilentListener()
+        defer { silent.close() }
+        var environment = try environment(port: try freePort())
+        environment["REDIS_NAMESPACE"] = uniqueName("test-hang")
+        environment["DATABASE_URL"] = "postgres://x:y@127.0.0.1:\(silent.port)/none"
+        let child = try ChildProcess(try BuiltProducts.path(command[0]), Array(command.dropFirst()), environment: environment)
+        for _ in 0..<400 where !child.output.contains("checking dependencies") {
+            guard child.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(child.output.contains("checking dependencies"), "\(child.output)")
+        // Normally the Postgres check is still waiting here (it gives up after 3 s); on a loaded
+        // machine it may be done already, and the stop is graceful either way. Before the report
+        // ran inside the service group, this exited 143 (by the signal).
         child.signal(SIGTERM)
         #expect(await child.waitForExit(limit: .seconds(25)) == 0, "\(child.output)")
     }

@@ -27,6 +27,15 @@ struct WorkerProcessTests {
         return try ChildProcess(try BuiltProducts.path("Worker"), environment: environment)
     }
 
+    /// A worker that has said it consumes (past its dependency checks, its SIGTERM handler in
+    /// place): on a loaded CI machine start-up alone can take seconds.
+    func startConsumingWorker(_ extra: [String: String] = [:]) async throws -> ChildProcess {
+        let worker = try startWorker(extra.merging(["LOG_LEVEL": "info"]) { $1 })
+        let ready = try await waitUntil(.seconds(60)) { worker.output.contains("Worker consuming") }
+        #expect(ready, "worker \(worker.pid) never started consuming: \(worker.output)")
+        return worker
+    }
+
     func waitUntil(_ limit: Duration, _ condition: () async throws -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
@@ -42,6 +51,7 @@ struct WorkerProcessTests {
         try await queue.prepare()
         var ids: [String] = []
         for index in 0..<1000 { ids.append(try await queue.enqueue(type: "ping", params: #"{"sleep_ms": 5, "echo": "\#(index)"}"#).id) }
+        let startWorker = { try self.startWorker(["LOG_LEVEL": "info"]) }  // info: says when it consumes
         var workers = try (0..<3).map { _ in try startWorker() }
         // Kill a random worker with SIGKILL every 400 ms and start a replacement, for 4 s.
         for _ in 0..<10 {
@@ -56,6 +66,12 @@ struct WorkerProcessTests {
         #expect(finished, "statuses after 90 s: \(counts)")
         let depth = try await queue.depth()
         #expect(depth.pending == 0 && depth.stream == 0, "\(depth)")
+        // A replacement started in the last round may still be starting up (on a loaded CI
+        // machine, before its SIGTERM handler exists): wait until it says it consumes.
+        for worker in workers {
+            let ready = try await waitUntil(.seconds(60)) { worker.output.contains("Worker consuming") }
+            #expect(ready, "worker \(worker.pid) never started consuming: \(worker.output)")
+        }
         for worker in workers { worker.signal(SIGTERM) }
         for worker in workers { #expect(await worker.waitForExit(limit: .seconds(25)) == 0, "\(worker.output)") }
     }
@@ -90,26 +106,122 @@ struct WorkerProcessTests {
 
     @Test func aJobOfAKilledWorkerIsCompletedByAnotherAfterTheVisibilityTimeout() async throws {
         try await queue.prepare()
-        let first = try startWorker(["WORKER_CONCURRENCY": "1"])
+        let first = try await startConsumingWorker(["WORKER_CONCURRENCY": "1"])
         let job = try await queue.enqueue(type: "ping", params: #"{"sleep_ms": 3000}"#)
-        #expect(try await waitUntil(.seconds(20)) { try await queue.record(job.id)?.status == .running })
+        #expect(try await waitUntil(.seconds(30)) { try await queue.record(job.id)?.status == .running }, "\(first.output)")
         first.signal(SIGKILL)
         _ = await first.waitForExit(limit: .seconds(5))
-        let second = try startWorker(["WORKER_CONCURRENCY": "1"])
+        let second = try await startConsumingWorker(["WORKER_CONCURRENCY": "1"])
         #expect(try await waitUntil(.seconds(30)) { try await queue.record(job.id)?.status == .done }, "\(second.output)")
-        #expect(try await queue.record(job.id)?.attempts == 2)
+        let record = try await queue.record(job.id)
+        #expect(record?.attempts == 2, "\(String(describing: record))")
         second.signal(SIGTERM)
-        #expect(await second.waitForExit(limit: .seconds(25)) == 0)
+        #expect(await second.waitForExit(limit: .seconds(25)) == 0, "\(second.output)")
     }
 
     @Test func sigtermDuringAJobLetsItFinishAndExitsZero() async throws {
         try await queue.prepare()
-        let worker = try startWorker(["WORKER_CONCURRENCY": "1"])
+        let worker = try await startConsumingWorker(["WORKER_CONCURRENCY": "1"])
         let job = try await queue.enqueue(type: "ping", params: #"{"sleep_ms": 2000}"#)
-        #expect(try await waitUntil(.seconds(20)) { try await queue.record(job.id)?.status == .running })
+        #expect(try await waitUntil(.seconds(30)) { try await queue.record(job.id)?.status == .running }, "\(worker.output)")
         worker.signal(SIGTERM)
         #expect(await worker.waitForExit(limit: .seconds(25)) == 0, "\(worker.output)")
         #expect(try await queue.record(job.id)?.status == .done)
+    }
+
+    @Test func sigtermPastTheGraceReleasesTheJobForImmediateRedelivery() async throws {
+        try await queue.prepare()
+        // A visibility timeout far beyond the test's waits: only a release can hand the job on in time.
+        let settings = ["WORKER_CONCURRENCY": "1", "JOB_VISIBILITY_TIMEOUT_SECONDS": "600"]
+        let first = try await startConsumingWorker(settings.merging(["WORKER_SHUTDOWN_GRACE_SECONDS": "1"]) { $1 })
+        let job = try await queue.enqueue(type: "ping", params: #"{"sleep_ms": 8000}"#)
+        #expect(try await waitUntil(.seconds(30)) { try await queue.record(job.id)?.status == .running }, "\(first.output)")
+        first.signal(SIGTERM)
+        #expect(await first.waitForExit(limit: .seconds(25)) == 0, "\(first.output)")
+        let released = try await queue.record(job.id)
+        #expect(released?.status == .queued && released?.attempts == 0, "\(String(describing: released))")
+        #expect(first.output.contains("jobs released for redelivery"), "\(first.output)")
+
+        let second = try await startConsumingWorker(settings)
+        #expect(try await waitUntil(.seconds(60)) { try await queue.record(job.id)?.status == .done }, "\(second.output)")
+        let record = try await queue.record(job.id)
+        #expect(record?.attempts == 1, "the released attempt is given back: \(String(describing: record))")
+        let depth = try await queue.depth()
+        #expect(depth.stream == 0 && depth.pending == 0, "\(depth)")
+        second.signal(SIGTERM)
+        #expect(await second.waitForExit(limit: .seconds(25)) == 0, "\(second.output)")
+    }
+
+    @Test func permanentFailuresInABatchFailAloneAndTheRestComplete() async throws {
+        try await queue.prepare()
+        // Queued before the worker starts, so its batches fill up: failures share batches with successes.
+        let jobs = (0..<300).map { index in JobQueue.NewJob(type: "ping", params: index % 25 == 7 ? #"{"fail": "permanent"}"# : "{}") }
+        let ids = try await queue.enqueue(jobs).map(\.id)
+        let worker = try startWorker(["WORKER_CONCURRENCY": "1"])
+        let ended = try await waitUntil(.seconds(60)) {
+            let counts = try await statuses(ids)
+            return counts[.queued, default: 0] + counts[.running, default: 0] == 0
+        }
+        let counts = try await statuses(ids)
+        #expect(ended, "\(counts)\n\(worker.output.suffix(2000))")
+        let records = try await ids.asyncMap { try await queue.record($0) }
+        for (index, record) in records.enumerated() {
+            let failing = index % 25 == 7
+            #expect(record?.status == (failing ? .failed : .done) && record?.attempts == 1, "job \(index): \(String(describing: record))")
+        }
+        #expect(try await queue.deadLetters(limit: 10).isEmpty)
+        let depth = try await queue.depth()
+        #expect(depth.stream == 0 && depth.pending == 0 && depth.delayed == 0, "\(depth)")
+        worker.signal(SIGTERM)
+        #expect(await worker.waitForExit(limit: .seconds(25)) == 0, "\(worker.output)")
+    }
+
+    @Test func aWorkerKilledMidBatchLosesNothingAndOnlyThatBatchRunsAgain() async throws {
+        try await queue.prepare()
+        // Short jobs grow the runner's batches; the slow one holds its batch open (a batch's
+        // outcomes are recorded together), so its batchmates stay running until the kill.
+        let jobs = (0..<300).map { index in JobQueue.NewJob(type: "ping", params: index == 100 ? #"{"sleep_ms": 8000}"# : "{}") }
+        let ids = try await queue.enqueue(jobs).map(\.id)
+        let first = try startWorker(["WORKER_CONCURRENCY": "1"])
+        #expect(try await waitUntil(.seconds(30)) { try await queue.record(ids[100])?.status == .running }, "\(first.output)")
+        let running = try await runningJobs(ids)
+        first.signal(SIGKILL)
+        _ = await first.waitForExit(limit: .seconds(5))
+        #expect(running.count >= 2 && running.contains(ids[100]), "running at the kill: \(running.count)")
+
+        let second = try startWorker(["WORKER_CONCURRENCY": "1"])
+        let finished = try await waitUntil(.seconds(60)) { try await statuses(ids)[.done] == ids.count }
+        let counts = try await statuses(ids)
+        #expect(finished, "\(counts)\n\(second.output.suffix(2000))")
+        let records = try await ids.asyncMap { try await queue.record($0) }
+        for (id, record) in zip(ids, records) {
+            // Started again after the reclaim if and only if its batch was in flight.
+            #expect(record?.attempts == (running.contains(id) ? 2 : 1), "\(String(describing: record))")
+        }
+        let depth = try await queue.depth()
+        #expect(depth.stream == 0 && depth.pending == 0, "\(depth)")
+        second.signal(SIGTERM)
+        #expect(await second.waitForExit(limit: .seconds(25)) == 0, "\(second.output)")
+    }
+
+    func runningJobs(_ ids: [String]) async throws -> Set<String> {
+        let replies = try await redis.pipeline(ids.map { ["HGET", RedisArgument(queue.keys.job($0)), "status"] })
+        return Set(zip(ids, replies).filter { $0.1.string == "running" }.map(\.0))
+    }
+
+    @Test func aJobRunningPastTheTimeoutEndsTimedOutWhileItsBatchmatesComplete() async throws {
+        try await queue.prepare()
+        let jobs = (0..<40).map { index in JobQueue.NewJob(type: "ping", params: index == 20 ? #"{"sleep_ms": 30000}"# : "{}") }
+        let ids = try await queue.enqueue(jobs).map(\.id)
+        let worker = try startWorker(["WORKER_CONCURRENCY": "1", "JOB_TIMEOUT_SECONDS": "1"])
+        #expect(try await waitUntil(.seconds(30)) { try await queue.record(ids[20])?.status == .timeout }, "\(worker.output)")
+        #expect(try await queue.record(ids[20])?.error?.contains("JOB_TIMEOUT_SECONDS") == true)
+        let othersDone = try await waitUntil(.seconds(30)) { try await statuses(ids)[.done] == ids.count - 1 }
+        let counts = try await statuses(ids)
+        #expect(othersDone, "\(counts)")
+        #expect(try await queue.depth().pending == 0)
+        worker.signal(SIGTERM)
+        #expect(await worker.waitForExit(limit: .seconds(25)) == 0, "\(worker.output)")
     }
 
     @Test func aJobThatAlwaysFailsIsDeadLetteredAndAlerted() async throws {

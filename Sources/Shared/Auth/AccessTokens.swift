@@ -54,11 +54,20 @@ public struct AccessTokens: Sendable {
     /// Tolerated clock difference between the issuing and the verifying process.
     public let leeway: TimeInterval
     private let keys: JWTKeyCollection
+    /// Tokens whose signature, algorithm and issuer already checked out, with their claims.
+    /// The same token string arrives on every request of a session; its HMAC and JSON decode
+    /// cost more than the rest of a cached route. Only exactly equal strings hit (so nothing
+    /// unverified is ever accepted), expiry is checked again on every hit, and revocation is
+    /// not cached here at all (`TokenRevocations` decides that per request).
+    private let verified: ExpiringCache<String, AccessClaims>?
 
-    public init(secret: String, issuer: String = "stockhub", lifetime: TimeInterval, leeway: TimeInterval = 30) async {
+    /// - Parameter verifiedCacheSize: how many verified tokens to remember (0: verify every time).
+    public init(secret: String, issuer: String = "stockhub", lifetime: TimeInterval, leeway: TimeInterval = 30,
+                verifiedCacheSize: Int = 10_000) async {
         self.issuer = issuer
         self.lifetime = lifetime
         self.leeway = leeway
+        self.verified = verifiedCacheSize > 0 ? ExpiringCache(maxEntries: verifiedCacheSize) : nil
         self.keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
     }
@@ -76,6 +85,10 @@ public struct AccessTokens: Sendable {
     }
 
     public func verify(_ token: String, now: Date = Date()) async throws(TokenRejection) -> AccessClaims {
+        if let claims = verified?.value(for: token) {
+            guard claims.exp.value.addingTimeInterval(leeway) > now else { throw .expired }
+            return claims
+        }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let header = Self.decodeSegment(parts[0]),
               let fields = try? JSONDecoder().decode(Header.self, from: header) else { throw .malformed }
@@ -91,6 +104,12 @@ public struct AccessTokens: Sendable {
         guard claims.iss.value == issuer else { throw .wrongIssuer }
         guard claims.exp.value.addingTimeInterval(leeway) > now else { throw .expired }
         guard claims.userID != nil else { throw .malformed }
+        // Kept no longer than the token is valid (by this process's clock); the check above
+        // still runs on every hit, so a caller-supplied `now` is honoured too.
+        let remaining = claims.exp.value.addingTimeInterval(leeway).timeIntervalSince(Date())
+        if remaining > 0 {
+            verified?.insert(claims, for: token, expires: .now + .milliseconds(Int64(remaining * 1000)), cost: 1)
+        }
         return claims
     }
 

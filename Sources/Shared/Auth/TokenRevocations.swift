@@ -2,18 +2,44 @@ import Foundation
 
 /// Logged-out tokens, by `jti`, kept in Redis until the moment the token would expire anyway,
 /// so the list never grows beyond the tokens still alive.
+///
+/// Each revocation is written three ways in one round trip: the per-token key (the source of
+/// truth for the per-request check), a sorted-set index scored by expiry (what a
+/// `RevocationWatcher` loads when it (re)subscribes), and a pub/sub message (what keeps every
+/// watcher current). With a synced watcher, `isRevoked` answers from memory.
 public struct TokenRevocations: Sendable {
-    let redis: RedisClient
+    static let channel = "stockhub:auth:revocations"
+    static let index = "stockhub:auth:revoked-index"
 
-    public init(redis: RedisClient) { self.redis = redis }
+    let redis: RedisClient
+    let watcher: RevocationWatcher?
+
+    public init(redis: RedisClient, watcher: RevocationWatcher? = nil) {
+        self.redis = redis
+        self.watcher = watcher
+    }
 
     public func revoke(_ claims: AccessClaims, now: Date = Date()) async throws {
         let remaining = Int(claims.exp.value.timeIntervalSince(now).rounded(.up)) + 60  // + verification leeway
         guard remaining > 0 else { return }
-        try await redis.command("SET", RedisArgument(RedisKeys.revokedToken(claims.jti.value)), "1", "EX", RedisArgument(remaining))
+        let jti = claims.jti.value
+        let until = now.addingTimeInterval(TimeInterval(remaining))
+        let expiry = String(Int(until.timeIntervalSince1970.rounded(.up)))
+        let replies = try await redis.pipeline([
+            ["SET", RedisArgument(RedisKeys.revokedToken(jti)), "1", "EX", RedisArgument(remaining)],
+            ["ZADD", RedisArgument(Self.index), RedisArgument(expiry), RedisArgument(jti)],
+            // Trimmed here so the index stays as small as the set of live revoked tokens.
+            ["ZREMRANGEBYSCORE", RedisArgument(Self.index), "-inf", RedisArgument("(" + String(Int(now.timeIntervalSince1970)))],
+            ["PUBLISH", RedisArgument(Self.channel), RedisArgument("\(jti) \(expiry)")],
+        ])
+        for (reply, command) in zip(replies, ["SET", "ZADD", "ZREMRANGEBYSCORE", "PUBLISH"]) {
+            if case .error(let message) = reply { throw RedisError.replyError(command: command, message: message) }
+        }
+        watcher?.note(jti, until: until)
     }
 
     public func isRevoked(_ claims: AccessClaims) async throws -> Bool {
-        try await redis.command("EXISTS", RedisArgument(RedisKeys.revokedToken(claims.jti.value))).int == 1
+        if let known = watcher?.lookup(claims.jti.value) { return known }
+        return try await redis.command("EXISTS", RedisArgument(RedisKeys.revokedToken(claims.jti.value))).int == 1
     }
 }

@@ -46,6 +46,11 @@ public struct Settings: Sendable {
     public var marketDataDirectory: String
     public var alertWebhookURL: String?
     public var workerConcurrency: Int
+    /// The most jobs one worker runner fetches, starts and records per round trip.
+    public var workerBatchSize: Int
+    /// How long a SIGTERM'd worker lets running jobs finish before releasing them (≤ 20 s: the
+    /// design's 25 s to exit leaves the rest for the release and the exit).
+    public var workerShutdownGraceSeconds: Int
     public var jobMaxAttempts: Int
     public var jobTimeoutSeconds: Int
     public var jobVisibilityTimeoutSeconds: Int
@@ -128,6 +133,8 @@ extension Settings {
         self.alertWebhookURL = webhook
 
         self.workerConcurrency = try reader.integer("WORKER_CONCURRENCY", default: 4, range: 1...256)
+        self.workerBatchSize = try reader.integer("WORKER_BATCH_SIZE", default: 64, range: 1...1024)
+        self.workerShutdownGraceSeconds = try reader.integer("WORKER_SHUTDOWN_GRACE_SECONDS", default: 20, range: 0...20)
         self.jobMaxAttempts = try reader.integer("JOB_MAX_ATTEMPTS", default: 5, range: 1...100)
         self.jobTimeoutSeconds = try reader.integer("JOB_TIMEOUT_SECONDS", default: 300, range: 1...86_400)
         self.jobVisibilityTimeoutSeconds = try reader.integer("JOB_VISIBILITY_TIMEOUT_SECONDS", default: 60, range: 5...86_400)
@@ -164,6 +171,8 @@ extension Settings {
             "BCRYPT_COST": String(bcryptCost),
             "TRUST_PROXY": String(trustProxy),
             "WORKER_CONCURRENCY": String(workerConcurrency),
+            "WORKER_BATCH_SIZE": String(workerBatchSize),
+            "WORKER_SHUTDOWN_GRACE_SECONDS": String(workerShutdownGraceSeconds),
             "JOB_MAX_ATTEMPTS": String(jobMaxAttempts),
             "JOB_TIMEOUT_SECONDS": String(jobTimeoutSeconds),
             "JOB_VISIBILITY_TIMEOUT_SECONDS": String(jobVisibilityTimeoutSeconds),

@@ -1,12 +1,32 @@
 import Logging
 import ServiceLifecycle
 
-/// What `Worker` and `Trainer` do at start: connect, say what they are configured with (never
-/// secrets), and report each dependency, without refusing to start when one is down (a PaaS
-/// restarts processes in any order).
+/// How `Worker` and `Trainer` run: say what they are configured with (never secrets), then run
+/// their services under one service group until SIGTERM or SIGINT.
 public enum ProcessStartup {
-    public static func announce(_ process: String, settings: Settings, clients: SystemClients, logger: Logger) async {
+    /// The dependency report runs inside the group, beside the services, rather than before
+    /// it: a SIGTERM while a check waits on a slow Postgres or S3 is then a graceful stop (exit
+    /// 0), not death by the signal's default action, and the services need not wait for it. A
+    /// dependency that is down is reported, never fatal (a PaaS restarts processes in any order).
+    public static func run(_ process: String, settings: Settings, clients: SystemClients, services: [any Service], logger: Logger) async throws {
         logger.info("\(process) starting", metadata: settings.summary.mapValues { .string($0) })
+        let report = ServiceGroupConfiguration.ServiceConfiguration(
+            service: DependencyReport(clients: clients, logger: logger), successTerminationBehavior: .ignore)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) } + [report],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+}
+
+/// Pings every dependency once and logs the result, then ends (without ending the group).
+struct DependencyReport: Service {
+    let clients: SystemClients
+    let logger: Logger
+
+    func run() async {
+        logger.info("checking dependencies")
         for dependency in await DependencyHealth.check(clients) {
             let metadata: Logger.Metadata = ["dependency": .string(dependency.name), "detail": .string(dependency.detail)]
             if dependency.isOK {
@@ -15,14 +35,5 @@ public enum ProcessStartup {
                 logger.warning("dependency down", metadata: metadata)
             }
         }
-    }
-
-    /// Runs the services until SIGTERM or SIGINT, then shuts them down gracefully.
-    public static func run(_ services: [any Service], logger: Logger) async throws {
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        try await group.run()
     }
 }

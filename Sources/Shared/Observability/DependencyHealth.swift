@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The state of one dependency as `/api/status` reports it.
 public struct DependencyStatus: Sendable, Codable, Equatable {
@@ -31,20 +32,30 @@ public enum DependencyHealth {
 
     static func probe(_ name: String, detail: String, budget: Duration, _ check: @escaping @Sendable () async throws -> Void) async -> DependencyStatus {
         let start = ContinuousClock.now
-        let failure: String? = await withTaskGroup(of: String?.self) { group in
-            group.addTask {
-                do { try await check(); return nil } catch { return "\(error)" }
-            }
-            group.addTask {
-                try? await Task.sleep(for: budget)
-                return "no answer within \(budget)"
-            }
-            let first = await group.next()!
-            group.cancelAll()
-            return first
-        }
+        let failure = await firstOf(budget: budget, check)
         let elapsed = start.duration(to: .now)
         let milliseconds = (elapsed.milliseconds * 10).rounded() / 10
         return DependencyStatus(name: name, status: failure == nil ? "ok" : "down", detail: failure ?? detail, latencyMs: milliseconds)
+    }
+
+    /// nil when `check` succeeds within `budget`, else why not. Not a task group: a group waits
+    /// for all its children, and a check blocked in a C call (a connect on a dedicated thread)
+    /// ignores cancellation, so the budget would not bound anything. A check past its budget
+    /// runs on and its answer is dropped.
+    static func firstOf(budget: Duration, _ check: @escaping @Sendable () async throws -> Void) async -> String? {
+        let answered = Mutex(false)
+        return await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
+            let answer: @Sendable (String?) -> Void = { failure in
+                if answered.withLock({ done in defer { done = true }; return !done }) { continuation.resume(returning: failure) }
+            }
+            let timer = Task {
+                do { try await Task.sleep(for: budget) } catch { return }
+                answer("no answer within \(budget)")
+            }
+            Task {
+                do { try await check(); answer(nil) } catch { answer("\(error)") }
+                timer.cancel()
+            }
+        }
     }
 }

@@ -49,17 +49,7 @@ public final class JobEventHub: Service, Sendable {
     }
 
     public func run() async throws {
-        // The loop blocks its thread: stop it on graceful shutdown and on cancellation alike (a
-        // ServiceGroup cancels when another service fails), or the process could never exit.
-        try await withTaskCancellationHandler {
-            try await withGracefulShutdownHandler {
-                try await thread.runIfActive { self.subscribeLoop() }
-            } onGracefulShutdown: {
-                self.stopping.store(true, ordering: .relaxed)
-            }
-        } onCancel: {
-            self.stopping.store(true, ordering: .relaxed)
-        }
+        try await runOnDedicatedThread(thread, stop: { self.stopping.store(true, ordering: .relaxed) }) { self.subscribeLoop() }
         listeners.withLock { all in
             for continuation in all.values.flatMap(\.values) { continuation.finish() }
             all = [:]

@@ -42,27 +42,46 @@ extension JobQueue {
 
     /// Marks the delivery running and counts the attempt, or dead-letters a job past its attempts.
     public func start(_ delivery: JobDelivery) async throws -> StartOutcome {
-        let reply = try await redis.evaluate(
-            QueueScripts.start,
-            keys: [RedisArgument(keys.stream), RedisArgument(keys.job(delivery.jobID)), RedisArgument(keys.events(delivery.jobID)), RedisArgument(keys.deadLetters)],
-            arguments: [RedisArgument(delivery.entryID), RedisArgument(keys.group), RedisArgument(Self.nowMilliseconds()),
-                        RedisArgument(settings.maxAttempts), RedisArgument(settings.recordTTL.wholeMilliseconds / 1000), RedisArgument(delivery.jobID)])
-        let parts = reply.array ?? []
-        switch parts.first?.string {
-        case "run":
-            return .run(StartedJob(type: parts[1].string ?? "", params: parts[2].string ?? "{}", attempts: parts[3].int ?? 1))
-        case "dead":
-            return .deadLettered(try await record(delivery.jobID)?.error ?? "attempts exhausted")
-        default:
-            return .gone
+        try await start([delivery])[0].get()
+    }
+
+    /// `start` for a fetched batch in one round trip: each delivery still gets its own atomic
+    /// `start` script, so the state machine is the same as one at a time. A failed result leaves
+    /// that entry pending (it is reclaimed after the visibility timeout, like after a crash).
+    public func start(_ deliveries: [JobDelivery]) async throws -> [Result<StartOutcome, RedisError>] {
+        let now = RedisArgument(Self.nowMilliseconds())
+        let calls = deliveries.map { delivery in
+            RedisScriptCall(
+                QueueScripts.start,
+                keys: [RedisArgument(keys.stream), RedisArgument(keys.job(delivery.jobID)), RedisArgument(keys.events(delivery.jobID)), RedisArgument(keys.deadLetters)],
+                arguments: [RedisArgument(delivery.entryID), RedisArgument(keys.group), now,
+                            RedisArgument(settings.maxAttempts), RedisArgument(settings.recordTTL.wholeMilliseconds / 1000), RedisArgument(delivery.jobID)])
+        }
+        return try await redis.evaluate(calls).map { reply in
+            if case .error(let message) = reply { return .failure(.replyError(command: "EVALSHA start", message: message)) }
+            let parts = reply.array ?? []
+            switch parts.first?.string {
+            case "run":
+                return .success(.run(StartedJob(type: parts[1].string ?? "", params: parts[2].string ?? "{}", attempts: parts[3].int ?? 1)))
+            case "dead":
+                return .success(.deadLettered(parts.count > 1 ? parts[1].string ?? "attempts exhausted" : "attempts exhausted"))
+            default:
+                return .success(.gone)
+            }
         }
     }
 
     /// Resets the delivery's idle time so a long job is not reclaimed while its worker lives.
     /// JUSTID: a heartbeat is not a delivery.
     public func touch(_ delivery: JobDelivery, consumer: String) async throws {
-        try await redis.command("XCLAIM", RedisArgument(keys.stream), RedisArgument(keys.group), RedisArgument(consumer), 0,
-                                RedisArgument(delivery.entryID), "JUSTID")
+        try await touch([delivery], consumer: consumer)
+    }
+
+    /// `touch` for a batch: one XCLAIM names every entry.
+    public func touch(_ deliveries: [JobDelivery], consumer: String) async throws {
+        guard !deliveries.isEmpty else { return }
+        try await redis.command(["XCLAIM", RedisArgument(keys.stream), RedisArgument(keys.group), RedisArgument(consumer), 0]
+                                + deliveries.map { RedisArgument($0.entryID) } + ["JUSTID"])
     }
 
     private static func delivery(_ entry: RedisValue) -> JobDelivery? {

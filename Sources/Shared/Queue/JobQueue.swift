@@ -62,7 +62,9 @@ public struct JobQueueSettings: Sendable {
 /// Jobs on a Redis Stream with one consumer group, at-least-once: an entry is acknowledged only
 /// in the same atomic step that writes the job's outcome. The pieces live in
 /// JobQueue+Enqueue (producers), +Fetch (delivery, reclaim, start), +Outcome (done, failed,
-/// retry, release, dead letters) and +Delayed (promotion of due retries).
+/// retry, release, dead letters) and +Delayed (promotion of due retries). Enqueue, start and
+/// the outcomes also come in batched forms that pipeline one script per job (one round trip
+/// for the batch; each job's transition still atomic on its own).
 public struct JobQueue: Sendable {
     public let redis: RedisClient
     public let keys: RedisKeys.Queue

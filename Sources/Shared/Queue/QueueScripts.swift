@@ -21,7 +21,7 @@ enum QueueScripts {
     /// Start: count the attempt; past the limit, dead-letter instead of running.
     /// KEYS: stream, job hash, events channel, dead letters
     /// ARGV: entry id, group, now ms, max attempts, record ttl s, job id
-    /// Returns {"run", type, params, attempts}, {"dead"} (dead-lettered now) or {"gone"} (no record: acked and dropped).
+    /// Returns {"run", type, params, attempts}, {"dead", error} (dead-lettered now) or {"gone"} (no record: acked and dropped).
     static let start = RedisScript("""
         if redis.call('EXISTS', KEYS[2]) == 0 then
           redis.call('XACK', KEYS[1], ARGV[2], ARGV[1])
@@ -41,7 +41,7 @@ enum QueueScripts {
           redis.call('XACK', KEYS[1], ARGV[2], ARGV[1])
           redis.call('XDEL', KEYS[1], ARGV[1])
           redis.call('PUBLISH', KEYS[3], cjson.encode({status = 'failed', error = message}))
-          return {'dead'}
+          return {'dead', message}
         end
         redis.call('HSET', KEYS[2], 'status', 'running', 'started_at', ARGV[3])
         redis.call('PUBLISH', KEYS[3], cjson.encode({status = 'running', attempts = attempts}))

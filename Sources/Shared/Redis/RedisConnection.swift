@@ -97,6 +97,21 @@ public final class RedisConnection: BlockingConnection, @unchecked Sendable {
         return Self.value(of: raw.assumingMemoryBound(to: redisReply.self))
     }
 
+    /// The socket, for a subscriber that waits for readability itself (nil once closed).
+    public var fileDescriptor: Int32? { context.map { $0.pointee.fd } }
+
+    /// Writes one command without waiting for its reply, for a subscribed connection whose
+    /// replies interleave with pushed messages (read them all with `readPush`).
+    public func send(_ arguments: [RedisArgument]) throws(RedisError) {
+        let label = Self.commandName(arguments)
+        guard let context else { throw .connectionLost(command: label, reason: "connection is closed") }
+        guard append(arguments, to: context) == REDIS_OK else { throw failure(label, context, nil) }
+        var done: Int32 = 0
+        while done == 0 {
+            guard redisBufferWrite(context, &done) == REDIS_OK else { throw failure(label, context, nil) }
+        }
+    }
+
     /// Reusable when no error is recorded and the idle socket has nothing to read: a readable
     /// idle socket means the server closed it (restart, timeout) or sent something unexpected.
     public func isReusable() -> Bool {

