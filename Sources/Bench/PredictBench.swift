@@ -15,16 +15,14 @@ struct PredictBench: AsyncParsableCommand {
         let source = FileMarketData(directory: marketData)
         var series: [DailySeries] = []
         for symbol in symbols.split(separator: ",") { series.append(try await source.daily(String(symbol))) }
-        _ = ForecastDocument.make(series: series[0], modelVersion: "bench")  // warm-up (lazy statics, page faults)
+        _ = try ForecastDocument.make(series: series[0], modelVersion: "bench")  // warm-up (lazy statics, page faults)
         var latencies: [Double] = []
         var models: [String] = []
         let start = ContinuousClock.now
         for _ in 0..<rounds {
             for s in series {
                 let began = ContinuousClock.now
-                guard let document = ForecastDocument.make(series: s, modelVersion: "bench") else {
-                    throw ValidationError("no forecast document for \(s.symbol)")
-                }
+                let document = try ForecastDocument.make(series: s, modelVersion: "bench")
                 latencies.append(seconds(began.duration(to: .now)))
                 models = document.models.map(\.name)
             }

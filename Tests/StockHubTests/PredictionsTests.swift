@@ -69,7 +69,7 @@ struct BaselineTests {
     func bundledSeriesLoadAndForecast(_ symbol: String) async throws {
         let series = try await FileMarketData(directory: PredictionsTests.marketDataDirectory).daily(symbol)
         #expect(series.closes.count == 2520)
-        let document = try #require(ForecastDocument.make(series: series, modelVersion: "v1"))
+        let document = try ForecastDocument.make(series: series, modelVersion: "v1")
         let names = document.models.map(\.name)
         #expect(names.first == "naive" && names.last == "ensemble" && names.contains("drift"))
         #expect(document.models.allSatisfy { $0.forecasts.map(\.horizon) == [1, 2, 5] })

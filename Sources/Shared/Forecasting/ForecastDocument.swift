@@ -76,17 +76,32 @@ public struct ForecastDocument: Sendable, Codable, Equatable {
     /// days), each fitted on the 750 days before its origin.
     public static let backtestPlan = BacktestPlan(horizon: 5, origins: 20, step: 5, window: fitWindow, minimumTraining: 60)
 
+    /// Why a series gets no forecast document; permanent for that series.
+    public enum Unavailable: Error, Equatable, CustomStringConvertible {
+        /// The last date is not a YYYY-MM-DD calendar date (providers are meant to refuse those).
+        case lastDateMalformed(symbol: String, date: String)
+        /// Too short for any model to be fitted.
+        case tooShort(symbol: String, closes: Int)
+
+        public var description: String {
+            switch self {
+            case let .lastDateMalformed(symbol, date): "the history of \(symbol) ends on \"\(date)\", not a YYYY-MM-DD date"
+            case let .tooShort(symbol, closes): "not enough history for \(symbol) (\(closes) closes)"
+            }
+        }
+    }
+
     /// The forecast document for a series: every catalog model plus the ensemble, each with its
-    /// backtest accuracy. nil when the series is too short for any model or its last date is
-    /// not a calendar date.
+    /// backtest accuracy.
     public static func make(series: DailySeries, modelVersion: String, plan: BacktestPlan = backtestPlan,
-                            catalog: ModelCatalog = ModelCatalog(), now: Date = Date()) -> ForecastDocument? {
-        guard let lastDate = series.dates.last, let lastClose = series.closes.last else { return nil }
-        // Empty when the last date is not a calendar date (providers are meant to refuse those).
+                            catalog: ModelCatalog = ModelCatalog(), now: Date = Date()) throws(Unavailable) -> ForecastDocument {
+        let tooShort = Unavailable.tooShort(symbol: series.symbol, closes: series.closes.count)
+        guard let lastDate = series.dates.last, let lastClose = series.closes.last else { throw tooShort }
         let dates = TradingCalendar.days(after: lastDate, count: horizons.max()!)
-        guard dates.count == horizons.max()! else { return nil }
+        guard dates.count == horizons.max()! else { throw .lastDateMalformed(symbol: series.symbol, date: lastDate) }
         let window = Array(series.closes.suffix(fitWindow))
-        guard let members = try? catalog.ensembleMembers(for: window) else { return nil }
+        // Under the default automatic scale choosing the members cannot fail.
+        guard let members = try? catalog.ensembleMembers(for: window) else { throw tooShort }
         let report = Backtest.run(models: members, on: series.closes, plan: plan, ensemble: true)
 
         func entry(_ name: String, _ fitted: any FittedModel) -> ModelForecast {
@@ -107,19 +122,13 @@ public struct ForecastDocument: Sendable, Codable, Equatable {
 
         // The final fits are independent of each other: fit them side by side.
         let finalFits = parallelMap(members) { try? $0.fitAny(window) }
-        let fittedMembers = zip(members, finalFits).compactMap { model, fitted in
-            fitted.map { FittedEnsemble.Member(name: model.name, weight: 1, model: $0) }
-        }
-        guard !fittedMembers.isEmpty else { return nil }
+        let fittedMembers = zip(members, finalFits).compactMap { model, fitted in fitted.map { (name: model.name, model: $0) } }
+        guard !fittedMembers.isEmpty else { throw tooShort }
         var models = fittedMembers.map { entry($0.name, $0.model) }
         // The ensemble's forecast weighs members by their backtest MASE over all origins; its
         // accuracy above was scored with weights from earlier origins only.
         let weights = EnsembleWeights.inverseSquaredMASE(fittedMembers.map { report.meanMASE($0.name) })
-        let total = weights.reduce(0, +)
-        if fittedMembers.count > 1, total > 0 {
-            let ensemble = FittedEnsemble(members: zip(fittedMembers, weights).filter { $1 > 0 }.map {
-                FittedEnsemble.Member(name: $0.name, weight: $1 / total, model: $0.model)
-            })
+        if fittedMembers.count > 1, let ensemble = FittedEnsemble(weighing: fittedMembers, by: weights) {
             models.append(entry(Backtest.ensembleName, ensemble))
         }
         let history = zip(series.dates.suffix(60), series.closes.suffix(60)).map { HistoryPoint(date: $0, close: $1) }

@@ -33,13 +33,13 @@ struct PredictJob: JobHandler {
         await progress(0.3, "fitting models and backtesting them on \(symbol)'s history")
         // Fitting is seconds of pure CPU at worst: keep it off the cooperative pool.
         let modelVersion = modelVersion
-        guard let document = try await NIOThreadPool.singleton.runIfActive({
-            ForecastDocument.make(series: series, modelVersion: modelVersion)
-        }) else {
-            guard TradingCalendar.isTradingDay(series.dates.last ?? "") != nil else {
-                throw JobFailure.permanent("the history of \(symbol) ends on \"\(series.dates.last ?? "")\", not a YYYY-MM-DD date")
+        let document: ForecastDocument
+        do {
+            document = try await NIOThreadPool.singleton.runIfActive {
+                try ForecastDocument.make(series: series, modelVersion: modelVersion)
             }
-            throw JobFailure.permanent("not enough history for \(symbol) (\(series.closes.count) closes)")
+        } catch let reason as ForecastDocument.Unavailable {
+            throw JobFailure.permanent(reason.description)
         }
         let json = try ForecastDocument.encoder().encode(document)
         await progress(0.9, "caching the forecast")

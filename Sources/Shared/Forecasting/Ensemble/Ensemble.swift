@@ -21,17 +21,19 @@ public struct Ensemble: ForecastModel {
 
     /// Fits each member on `y` and combines the ones that fit with the given weights.
     public static func combine(members: [any ForecastModel], weights: [Double], on y: [Double]) throws -> FittedEnsemble {
-        var fitted: [FittedEnsemble.Member] = []
+        var fitted: [(name: String, model: any FittedModel)] = []
+        var fittedWeights: [Double] = []
         var reasons: [String] = []
         for (model, weight) in zip(members, weights) where weight > 0 {
-            do { fitted.append(FittedEnsemble.Member(name: model.name, weight: weight, model: try model.fitAny(y))) }
-            catch { reasons.append("\(model.name): \(error)") }
+            do {
+                fitted.append((model.name, try model.fitAny(y)))
+                fittedWeights.append(weight)
+            } catch { reasons.append("\(model.name): \(error)") }
         }
-        guard !fitted.isEmpty else {
+        guard let ensemble = FittedEnsemble(weighing: fitted, by: fittedWeights) else {
             throw ForecastError.fitFailed(model: Backtest.ensembleName, reason: "no member could be fitted (\(reasons.joined(separator: "; ")))")
         }
-        let total = fitted.map(\.weight).reduce(0, +)
-        return FittedEnsemble(members: fitted.map { FittedEnsemble.Member(name: $0.name, weight: $0.weight / total, model: $0.model) })
+        return ensemble
     }
 }
 
@@ -62,6 +64,14 @@ public struct FittedEnsemble: FittedModel {
     }
 
     public init(members: [Member]) { self.members = members }
+
+    /// The members with a positive weight, their weights rescaled to sum to 1; nil if none has one.
+    public init?(weighing fitted: [(name: String, model: any FittedModel)], by weights: [Double]) {
+        let kept = zip(fitted, weights).filter { $0.1 > 0 }
+        let total = kept.map(\.1).reduce(0, +)
+        guard !kept.isEmpty, total > 0 else { return nil }
+        members = kept.map { Member(name: $0.0.name, weight: $0.1 / total, model: $0.0.model) }
+    }
 
     public init(from decoder: any Decoder) throws {
         members = try [StoredMember](from: decoder).map {
