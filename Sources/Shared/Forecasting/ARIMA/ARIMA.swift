@@ -102,20 +102,19 @@ public struct ARIMA: ForecastModel {
 
     /// Exact Gaussian log-likelihood at the given parameters (nil outside the admissible region).
     func logLikelihood(_ y: [Double], parameters: Parameters) -> Double? {
-        let w = stationaryPart(y, constant: parameters.constant)
-        let phi = ARMAKernel.expandAR(parameters.ar, parameters.seasonalAR, period: period)
-        let theta = ARMAKernel.expandMA(parameters.ma, parameters.seasonalMA, period: period)
-        guard let result = ARMAKernel.filter(w, phi: phi, theta: theta) else { return nil }
-        return ARMAKernel.logLikelihood(result, sigma2: parameters.sigma2)
+        fitted(y, parameters: parameters)?.logLikelihood
     }
 
     /// The fitted model at given parameters (no estimation): filter state for forecasting, and
-    /// the log-likelihood at those parameters.
-    func fitted(_ y: [Double], parameters: Parameters) -> FittedARIMA? {
+    /// the log-likelihood at those parameters. With `concentratingSigma2`, σ² is replaced by its
+    /// maximum-likelihood value given the coefficients (the filter runs with σ² = 1 either way).
+    func fitted(_ y: [Double], parameters: Parameters, concentratingSigma2: Bool = false) -> FittedARIMA? {
         let w = stationaryPart(y, constant: parameters.constant)
         let phi = ARMAKernel.expandAR(parameters.ar, parameters.seasonalAR, period: period)
         let theta = ARMAKernel.expandMA(parameters.ma, parameters.seasonalMA, period: period)
         guard let result = ARMAKernel.filter(w, phi: phi, theta: theta) else { return nil }
+        var parameters = parameters
+        if concentratingSigma2 { parameters.sigma2 = ARMAKernel.concentratedLogLikelihood(result).sigma2 }
         let n = y.count
         let lastLevels = (0..<differencingLength).map { j in y[n - 1 - j] - trend(n - j, constant: parameters.constant) }
         return FittedARIMA(order: order, seasonalOrder: seasonal, hasConstant: hasConstant, parameters: parameters,

@@ -227,13 +227,6 @@ enum ARIMAEstimation {
                                   differences: .forward, objective)
         }
         guard best.value.isFinite else { return nil }
-        var params = decode(best.x)
-        let shift = (params.constant ?? 0) * effect
-        for t in 0..<n { w[t] = w0[t] - shift }
-        guard let result = ARMAKernel.filter(w, phi: ARMAKernel.expandAR(params.ar, params.seasonalAR, period: model.period),
-                                             theta: ARMAKernel.expandMA(params.ma, params.seasonalMA, period: model.period))
-        else { return nil }
-        params.sigma2 = ARMAKernel.concentratedLogLikelihood(result).sigma2
-        return model.fitted(y, parameters: params)
+        return model.fitted(y, parameters: decode(best.x), concentratingSigma2: true)
     }
 }

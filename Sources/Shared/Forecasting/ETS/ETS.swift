@@ -75,10 +75,7 @@ public struct FittedETS: FittedModel {
     /// `finalSeason[j]` applies to forecast step j+1 (and j+1+m, …).
     let finalSeason: [Double]
 
-    public var spec: String {
-        let body = "ETS(\(error.rawValue),\(trend.rawValue),\(season?.rawValue ?? "N"))"
-        return season == nil ? body : "\(body)[\(seasonLength)]"
-    }
+    public var spec: String { kind.spec }
 
     var kind: ETSKind { ETSKind(error: error, trend: trend, season: season, period: seasonLength) }
 

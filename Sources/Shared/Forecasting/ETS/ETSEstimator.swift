@@ -63,7 +63,7 @@ struct ETSEstimator {
             if let bestForSeason { starts.append(bestForSeason) }
         }
         guard !starts.isEmpty else {
-            throw ForecastError.fitFailed(model: "ets", reason: "no admissible starting point for \(spec)")
+            throw ForecastError.fitFailed(model: "ets", reason: "no admissible starting point for \(kind.spec)")
         }
         var best: Minimizer.Result? = nil
         for candidate in starts {
@@ -79,13 +79,9 @@ struct ETSEstimator {
             if polished.value < first.value { best = polished }
         }
         guard let result = best, result.value.isFinite else {
-            throw ForecastError.fitFailed(model: "ets", reason: "likelihood is not finite for \(spec)")
+            throw ForecastError.fitFailed(model: "ets", reason: "likelihood is not finite for \(kind.spec)")
         }
         return try FittedETS(y: y, kind: kind, parameters: parameters(result.x, start))
-    }
-
-    private var spec: String {
-        "ETS(\(kind.error.rawValue),\(kind.trend.rawValue),\(kind.season?.rawValue ?? "N"))"
     }
 
     /// Chain rule from the natural-parameter gradient of `nonSeasonalObjectiveGradient` to the

@@ -21,6 +21,12 @@ struct ETSKind: Sendable, Hashable, Codable {
     var hasTrend: Bool { trend != .none }
     var isDamped: Bool { trend == .additiveDamped }
     var seasonLength: Int { season == nil ? 1 : period }
+
+    /// ETS(error,trend,season), with [m] when seasonal.
+    var spec: String {
+        let body = "ETS(\(error.rawValue),\(trend.rawValue),\(season?.rawValue ?? "N"))"
+        return season == nil ? body : "\(body)[\(period)]"
+    }
 }
 
 /// Smoothing parameters and the initial state x₀ = (ℓ₀, b₀, s(1−m)…s(0)).
@@ -46,15 +52,13 @@ struct ETSFilterResult {
     var trend: Double
     /// Rotated so that `season[j]` applies to forecast step j+1.
     var season: [Double]
-    var residuals: [Double]
 }
 
 enum ETSFilter {
     /// Runs the recursions over y. Returns nil when a multiplicative model's forecast leaves the
     /// positive half-line (its likelihood is then undefined) or a state becomes non-finite.
-    static func run(_ y: [Double], kind: ETSKind, parameters p: ETSParameters,
-                    keepResiduals: Bool = false) -> ETSFilterResult? {
-        if kind.season == nil && !keepResiduals { return runNonSeasonal(y, kind: kind, parameters: p) }
+    static func run(_ y: [Double], kind: ETSKind, parameters p: ETSParameters) -> ETSFilterResult? {
+        if kind.season == nil { return runNonSeasonal(y, kind: kind, parameters: p) }
         let m = kind.seasonLength
         let multiplicativeError = kind.error == .multiplicative
         let phi = kind.isDamped ? p.phi : 1
@@ -65,8 +69,6 @@ enum ETSFilter {
         precondition(season.count == m, "one initial seasonal state per period")
         var sse = 0.0
         var logSum = 0.0
-        var residuals: [Double] = []
-        if keepResiduals { residuals.reserveCapacity(y.count) }
         var slot = 0
         let ok: Bool = season.withUnsafeMutableBufferPointer { s in
             for t in 0..<y.count {
@@ -84,10 +86,8 @@ enum ETSFilter {
                     let e = u / yhat
                     sse += e * e
                     logSum += log(yhat)
-                    if keepResiduals { residuals.append(e) }
                 } else {
                     sse += u * u
-                    if keepResiduals { residuals.append(u) }
                 }
                 switch kind.season {
                 case .multiplicative?:
@@ -110,11 +110,10 @@ enum ETSFilter {
         }
         guard ok else { return nil }
         let rotated = kind.season == nil ? [] : Array(season[slot...] + season[..<slot])
-        return ETSFilterResult(sumSquaredErrors: sse, sumLogForecasts: logSum, level: level, trend: trend,
-                               season: rotated, residuals: residuals)
+        return ETSFilterResult(sumSquaredErrors: sse, sumLogForecasts: logSum, level: level, trend: trend, season: rotated)
     }
 
-    /// The hot path of AutoETS on prices: no season, no residuals kept. Σ log ŷ is taken as the
+    /// The hot path of AutoETS on prices: no season. Σ log ŷ is taken as the
     /// log of a running product, renormalised only when it leaves [1e-150, 1e150], so a fit
     /// costs a handful of logarithms instead of one per observation.
     private static func runNonSeasonal(_ y: [Double], kind: ETSKind, parameters p: ETSParameters) -> ETSFilterResult? {
@@ -152,8 +151,7 @@ enum ETSFilter {
         }
         guard ok, level.isFinite, trend.isFinite, sse.isFinite else { return nil }
         if kind.error == .multiplicative { logSum += log(product) }
-        return ETSFilterResult(sumSquaredErrors: sse, sumLogForecasts: logSum, level: level, trend: trend,
-                               season: [], residuals: [])
+        return ETSFilterResult(sumSquaredErrors: sse, sumLogForecasts: logSum, level: level, trend: trend, season: [])
     }
 
     /// The fitting objective n·log Σε² + 2·Σ log ŷ (−2 log L up to a constant) of a non-seasonal

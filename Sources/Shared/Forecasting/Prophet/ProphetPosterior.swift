@@ -124,15 +124,10 @@ enum ProphetMAP {
     /// Alternates θ | σ (penalised least squares, exact) and σ | θ (closed form) to the joint
     /// mode, starting from σ² of the initial line's residuals.
     static func fit(design: ProphetDesign, priors: ProphetPriors, initial: [Double]) -> Estimate {
-        let start = max(design.residualSumOfSquares(initial) / Double(design.observations), 1e-12)
-        return alternate(design: design, priors: priors, initial: initial, sigmaSquared: start)
-    }
-
-    static func alternate(design: ProphetDesign, priors: ProphetPriors, initial: [Double], sigmaSquared start: Double) -> Estimate {
         let n = Double(design.observations)
         let precision = priors.precision(design: design)
         var theta = initial
-        var sigmaSquared = start
+        var sigmaSquared = max(design.residualSumOfSquares(initial) / n, 1e-12)
         for _ in 0..<200 {
             // Multiplying the θ-objective by σ²: ½θᵀ(XᵀX + σ²D)θ − θᵀXᵀy + σ²/τ·Σ|δ|.
             theta = penalisedLeastSquares(design: design, precision: precision, sigmaSquared: sigmaSquared,
