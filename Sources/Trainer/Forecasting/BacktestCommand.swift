@@ -26,6 +26,7 @@ struct BacktestCommand: ParsableCommand {
 
     func validate() throws {
         guard horizon >= 1, origins >= 1 else { throw ValidationError("--horizon and --origins must be at least 1") }
+        guard horizon <= SeriesInput.maxHorizon else { throw ValidationError("--horizon must be at most \(SeriesInput.maxHorizon)") }
         if let step, step < 1 { throw ValidationError("--step must be at least 1") }
         if let window, window < 3 { throw ValidationError("--window must be at least 3") }
         for name in selectedModels where !ModelCatalog.names.contains(name) {

@@ -24,6 +24,7 @@ struct ForecastCommand: ParsableCommand {
             throw ValidationError("unknown model \(model); known: \(ModelCatalog.names.joined(separator: ", "))")
         }
         guard horizon >= 1 else { throw ValidationError("--horizon must be at least 1") }
+        guard horizon <= SeriesInput.maxHorizon else { throw ValidationError("--horizon must be at most \(SeriesInput.maxHorizon)") }
         try options.validate()
     }
 
@@ -43,7 +44,6 @@ struct ForecastCommand: ParsableCommand {
     private func forecast(_ input: Result<SeriesItem, InputFailure>) -> Result<Row, InputFailure> {
         input.flatMap { item in
             let steps = item.horizon ?? horizon
-            guard steps >= 1 else { return .failure(InputFailure(id: item.id, line: item.line, reason: "horizon must be at least 1")) }
             let start = DispatchTime.now().uptimeNanoseconds
             do {
                 let catalog = ModelCatalog(seasonLength: item.seasonLength ?? options.seasonLength, scale: options.scale)

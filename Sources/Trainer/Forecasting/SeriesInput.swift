@@ -24,6 +24,10 @@ struct InputFailure: Error, Sendable {
 struct SeriesInput {
     let path: String
 
+    /// The longest horizon a command or a line may ask for: ~4 years of trading days. Longer
+    /// ones say nothing about prices, and their cost grows with h (simulated intervals).
+    static let maxHorizon = 1000
+
     private struct Line: Decodable {
         let id: String?
         let y: [Double]
@@ -67,8 +71,13 @@ struct SeriesInput {
             if text.allSatisfy(\.isWhitespace) { continue }
             do {
                 let line = try decoder.decode(Line.self, from: Data(text.utf8))
-                batch.append(.success(SeriesItem(id: line.id ?? "line \(number)", line: number, values: line.y,
-                                                 horizon: line.horizon, seasonLength: line.seasonLength)))
+                let id = line.id ?? "line \(number)"
+                if let reason = Self.problem(with: line) {
+                    batch.append(.failure(InputFailure(id: id, line: number, reason: reason)))
+                } else {
+                    batch.append(.success(SeriesItem(id: id, line: number, values: line.y,
+                                                     horizon: line.horizon, seasonLength: line.seasonLength)))
+                }
             } catch {
                 batch.append(.failure(InputFailure(id: "line \(number)", line: number, reason: Self.describe(error))))
             }
@@ -78,6 +87,17 @@ struct SeriesInput {
             }
         }
         if !batch.isEmpty { try body(batch) }
+    }
+
+    /// What is wrong with a line that decoded, if anything (the options' rules, per line).
+    private static func problem(with line: Line) -> String? {
+        if let horizon = line.horizon, !(1...maxHorizon).contains(horizon) {
+            return "field \"horizon\": \(horizon) is not between 1 and \(maxHorizon)"
+        }
+        if let seasonLength = line.seasonLength, seasonLength < 1 {
+            return "field \"season_length\": \(seasonLength) is not at least 1"
+        }
+        return nil
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -111,4 +111,41 @@ struct TrainerCLITests {
         let wrongType = try await Self.trainer(["forecast", "--model", "naive", "--horizon", "1", typed])
         #expect(wrongType.status == 1 && wrongType.stderr.contains(#"field "y[2]""#))
     }
+
+    /// A line's own horizon and season length follow the options' rules: out of range is that
+    /// line's failure, never a crash of the whole run (a season length of 0 used to trip a
+    /// precondition in AutoETS and kill the process).
+    @Test(arguments: ["forecast", "backtest"])
+    func outOfRangeLineFieldsFailThatLineOnly(command: String) async throws {
+        let walk = (0..<120).map { 100 + sin(Double($0) / 7) + Double($0) * 0.05 }
+        func line(_ id: String, _ extra: [String: Int]) throws -> String {
+            var object: [String: Any] = ["id": id, "y": walk]
+            for (key, value) in extra { object[key] = value }
+            return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        }
+        let file = try Self.write([try line("season0", ["season_length": 0]), try line("horizon0", ["horizon": 0]),
+                                   try line("horizonHuge", ["horizon": 1_000_000]), try line("fine", [:])].joined(separator: "\n"))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let result = try await Self.trainer([command, "--model" + (command == "forecast" ? "" : "s"), "ensemble", "--horizon", "2", file])
+        #expect(result.status == 1, "\(result.stderr)")
+        let lines = result.lines
+        try #require(lines.count == 4, "\(result.stdout)")
+        #expect(lines[0]["line"] as? Int == 1 && (lines[0]["error"] as? String)?.contains(#"field "season_length""#) == true)
+        #expect(lines[1]["line"] as? Int == 2 && (lines[1]["error"] as? String)?.contains(#"field "horizon""#) == true)
+        #expect(lines[2]["line"] as? Int == 3 && (lines[2]["error"] as? String)?.contains(#"field "horizon""#) == true)
+        #expect(lines[3]["id"] as? String == "fine" && lines[3]["error"] == nil)
+        #expect(result.stderr.contains("3 series failed"))
+    }
+
+    @Test func aHorizonPastTheCapAndMoreOriginsThanTheSeriesHolds() async throws {
+        let long = try await Self.trainer(["forecast", "--model", "naive", "--horizon", "1001", Self.msft])
+        #expect(long.status != 0 && long.stderr.contains("--horizon must be at most 1000"))
+        // Only the origins that fit are used (this once allocated a billion of them first).
+        let many = try await Self.trainer(["backtest", "--models", "naive", "--horizon", "5", "--origins", "1000000000", "--step", "500", Self.msft])
+        #expect(many.status == 0, "\(many.stderr)")
+        let row = try #require(many.lines.first)
+        let n = try #require(row["observations"] as? Int)
+        let origins = try #require(row["origins"] as? [Int])
+        #expect(origins.last == n - 5 && origins.first.map { $0 >= 30 && $0 - 500 < 30 } == true, "\(origins)")
+    }
 }

@@ -15,8 +15,10 @@ public struct ModelCatalog: Sendable {
     public let seasonLength: Int?
     public let scale: Scale
 
+    /// - Parameter seasonLength: observations per cycle; below 1 means none (callers are meant
+    ///   to refuse such input first, with their own message).
     public init(seasonLength: Int? = nil, scale: Scale = .auto) {
-        self.seasonLength = seasonLength
+        self.seasonLength = seasonLength.flatMap { $0 >= 1 ? $0 : nil }
         self.scale = scale
     }
 

@@ -24,7 +24,10 @@ public struct BacktestPlan: Sendable, Codable, Equatable {
     /// Origin indices in increasing order for a series of `count` observations.
     public func originIndices(seriesLength count: Int) -> [Int] {
         let last = count - horizon
-        return (0..<origins).reversed().map { last - $0 * step }.filter { $0 >= minimumTraining }
+        guard last >= minimumTraining else { return [] }
+        // Only the origins that fit: `origins` may be far more than the series holds.
+        let fitting = min(origins, (last - minimumTraining) / step + 1)
+        return (0..<fitting).reversed().map { last - $0 * step }
     }
 
     /// The training range for an origin.
