@@ -38,6 +38,30 @@ def _progress(name: str, i: int, n: int, t0: float) -> None:
         sys.stderr.flush()
 
 
+def _time_each(label: str, model: str, series: list[dict], fit, describe, out) -> float:
+    """One warm-up fit (not timed), then one timed fit + forecast per series. `describe`
+    turns a fit into the record's forecast fields, outside the timing. A failed fit is
+    recorded and the run goes on: one bad fit must not stop the benchmark. Returns the
+    warm-up's seconds."""
+    rng = np.random.default_rng(0)
+    t = time.perf_counter()
+    fit(100 * np.exp(np.cumsum(rng.normal(3e-4, 0.015, 750))))
+    warm_s = time.perf_counter() - t
+    t0 = time.perf_counter()
+    for i, s in enumerate(series):
+        t = time.perf_counter()
+        try:
+            fitted = fit(s["y"])
+            sec = time.perf_counter() - t
+            rec = {"id": s["id"], "model": model, **describe(fitted), "seconds": sec}
+        except Exception as e:
+            rec = {"id": s["id"], "model": model,
+                   "error": f"{type(e).__name__}: {e}", "seconds": time.perf_counter() - t}
+        _write(out, rec)
+        _progress(label, i, len(series), t0)
+    return warm_s
+
+
 def run_statsforecast(series: list[dict], horizon: int, out) -> dict:
     warnings.filterwarnings("ignore")
     t = time.perf_counter()
@@ -52,29 +76,15 @@ def run_statsforecast(series: list[dict], horizon: int, out) -> dict:
         f = m.predict(h=horizon, level=list(LEVELS))
         return m, f
 
-    # Warm-up: the first fit compiles statsforecast's numba kernels (JIT); not timed.
-    rng = np.random.default_rng(0)
-    t = time.perf_counter()
-    fit(100 * np.exp(np.cumsum(rng.normal(3e-4, 0.015, 750))))
-    warm_s = time.perf_counter() - t
-    t0 = time.perf_counter()
-    for i, s in enumerate(series):
-        t = time.perf_counter()
-        try:
-            m, f = fit(s["y"])
-            sec = time.perf_counter() - t
-            rec = {
-                "id": s["id"], "model": "statsforecast.AutoARIMA",
-                "mean": _finite(f["mean"]),
+    def describe(fitted):
+        m, f = fitted
+        return {"mean": _finite(f["mean"]),
                 "lo80": _finite(f["lo-80"]), "hi80": _finite(f["hi-80"]),
                 "lo95": _finite(f["lo-95"]), "hi95": _finite(f["hi-95"]),
-                "spec": arima_string(m.model_).strip(), "seconds": sec,
-            }
-        except Exception as e:  # record and go on: one bad fit must not stop the benchmark
-            rec = {"id": s["id"], "model": "statsforecast.AutoARIMA",
-                   "error": f"{type(e).__name__}: {e}", "seconds": time.perf_counter() - t}
-        _write(out, rec)
-        _progress("statsforecast", i, len(series), t0)
+                "spec": arima_string(m.model_).strip()}
+
+    # The warm-up fit compiles statsforecast's numba kernels (JIT).
+    warm_s = _time_each("statsforecast", "statsforecast.AutoARIMA", series, fit, describe, out)
     return {"version": statsforecast.__version__, "import_seconds": import_s,
             "warmup_seconds": warm_s, "config": "AutoARIMA(season_length=1), defaults otherwise"}
 
@@ -95,30 +105,15 @@ def run_pmdarima(series: list[dict], horizon: int, out) -> dict:
             ints[lv] = np.asarray(ci)
         return m, np.asarray(mean), ints
 
-    # Warm-up: the first call loads statsmodels' lazily imported pieces; not timed.
-    rng = np.random.default_rng(0)
-    t = time.perf_counter()
-    fit(100 * np.exp(np.cumsum(rng.normal(3e-4, 0.015, 750))))
-    warm_s = time.perf_counter() - t
-    t0 = time.perf_counter()
-    for i, s in enumerate(series):
-        t = time.perf_counter()
-        try:
-            m, mean, ints = fit(s["y"])
-            sec = time.perf_counter() - t
-            rec = {
-                "id": s["id"], "model": "pmdarima.auto_arima",
-                "mean": _finite(mean),
+    def describe(fitted):
+        m, mean, ints = fitted
+        return {"mean": _finite(mean),
                 "lo80": _finite(ints[80][:, 0]), "hi80": _finite(ints[80][:, 1]),
                 "lo95": _finite(ints[95][:, 0]), "hi95": _finite(ints[95][:, 1]),
-                "spec": f"ARIMA{m.order}" + (" with intercept" if m.with_intercept else ""),
-                "seconds": sec,
-            }
-        except Exception as e:
-            rec = {"id": s["id"], "model": "pmdarima.auto_arima",
-                   "error": f"{type(e).__name__}: {e}", "seconds": time.perf_counter() - t}
-        _write(out, rec)
-        _progress("pmdarima", i, len(series), t0)
+                "spec": f"ARIMA{m.order}" + (" with intercept" if m.with_intercept else "")}
+
+    # The warm-up fit loads statsmodels' lazily imported pieces.
+    warm_s = _time_each("pmdarima", "pmdarima.auto_arima", series, fit, describe, out)
     return {"version": pmdarima.__version__, "import_seconds": import_s, "warmup_seconds": warm_s,
             "config": "auto_arima(seasonal=False, stepwise=True), defaults otherwise; "
                       "the two predict calls for the 80%/95% intervals are inside the timing"}
