@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Queue benchmark, printed as numbers: end-to-end ping jobs/s with 1 and with 2 Worker
-# processes, enqueue-to-done latency on an idle system, and each Worker's peak RSS. Starts its
-# own services.
+# processes, enqueue-to-done latency on an idle system, and each Worker's peak RSS. Only jobs
+# whose record ends `done` count toward jobs/s and latency; failed, timed-out and dead-lettered
+# jobs are counted and printed beside them. Starts its own services (release builds; BUILD=debug
+# for a quick check).
 #
 #   JOBS=5000 CONCURRENCY=8 bash scripts/bench-queue.sh
 #   TYPE=predict JOBS=60 LATENCY_JOBS=30 CONCURRENCY=2 bash scripts/bench-queue.sh
@@ -13,9 +15,10 @@ source scripts/private-services.sh
 pids=()
 on_exit+=('for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done')
 
-swift build -c release --product Worker >/dev/null
-swift build -c release --product StockHubBench >/dev/null
-bin=$(swift build -c release --show-bin-path)
+BUILD=${BUILD:-release}
+swift build -c "$BUILD" --product Worker >/dev/null
+swift build -c "$BUILD" --product StockHubBench >/dev/null
+bin=$(swift build -c "$BUILD" --show-bin-path)
 export LOG_LEVEL=warning WORKER_CONCURRENCY=${CONCURRENCY:-8}
 
 for workers in 1 2; do

@@ -2,9 +2,12 @@
 # Web benchmarks, printed as numbers: login latency at the configured bcrypt cost (right
 # password, wrong password, unknown account); GET /api/auth/me and the cached
 # GET /api/predictions/{symbol} over 64 connections with wrk (and GET /health, the ceiling); the peak RSS of WebAPI.
-# Starts its own services, a WebAPI and a Worker (release builds).
+# Starts its own services, a WebAPI and a Worker (release builds; BUILD=debug for a quick check).
+# Every wrk run counts the answers that were not 200 (scripts/wrk-status-count.lua: wrk's own
+# Non-2xx counter does not flag a 202), and each route must answer 200 before it is measured.
 #
 #   bash scripts/bench-web.sh            BCRYPT_COST=12 by default; DURATION=15 seconds per wrk run; LOGIN_BENCH=0 skips login
+#                                        PREDICTION_WAIT=300 seconds for the forecast to be cached (else exit 1)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
@@ -14,10 +17,11 @@ web_pid=""
 worker_pid=""
 on_exit+=('[[ -n "$web_pid" ]] && kill "$web_pid" 2>/dev/null' '[[ -n "$worker_pid" ]] && kill "$worker_pid" 2>/dev/null')
 
-swift build -c release --product WebAPI >/dev/null
-swift build -c release --product Worker >/dev/null
-swift build -c release --product StockHubBench >/dev/null
-bin=$(swift build -c release --show-bin-path)
+BUILD=${BUILD:-release}
+swift build -c "$BUILD" --product WebAPI >/dev/null
+swift build -c "$BUILD" --product Worker >/dev/null
+swift build -c "$BUILD" --product StockHubBench >/dev/null
+bin=$(swift build -c "$BUILD" --show-bin-path)
 
 port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
 export PORT=$port BCRYPT_COST=${BCRYPT_COST:-12} LOG_LEVEL=warning LOGIN_MAX_FAILURES=1000
@@ -41,23 +45,56 @@ if [[ "${LOGIN_BENCH:-1}" != 0 ]]; then  # LOGIN_BENCH=0 skips the (minute-long)
   "$bin/StockHubBench" login --url "http://127.0.0.1:$port" --login "$user" --password "$password" --requests 100 --concurrency 4
 fi
 
+duration=${DURATION:-15}
+# wrk with the status-counting script; prints wrk's figures and the count of non-200 answers.
+bench() {
+  wrk -t2 -c64 -d"${duration}"s --latency -s scripts/wrk-status-count.lua "$@" |
+    grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Non-200|Socket errors"
+}
+# Fails the run unless GET $1 (further curl arguments after it) answers 200 now.
+expect_200() {
+  local url=$1 code
+  shift
+  code=$(curl -s -o /dev/null -w '%{http_code}' "$@" "$url")
+  [[ "$code" == 200 ]] || { echo "bench-web: GET $url answered $code, not 200: not measuring it" >&2; exit 1; }
+}
+auth=(-H "Authorization: Bearer $token")
+
 # The ceiling on this machine: a route with no auth, no Redis and a tiny body.
-echo "== GET /health, 64 connections, ${DURATION:-15}s (wrk)"
-wrk -t2 -c64 -d"${DURATION:-15}"s --latency "http://127.0.0.1:$port/health" |
-  grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors"
+expect_200 "http://127.0.0.1:$port/health"
+echo "== GET /health, 64 connections, ${duration}s (wrk)"
+bench "http://127.0.0.1:$port/health"
 
-echo "== GET /api/auth/me, 64 connections, ${DURATION:-15}s (wrk)"
-wrk -t2 -c64 -d"${DURATION:-15}"s --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/auth/me" |
-  grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors"
+expect_200 "http://127.0.0.1:$port/api/auth/me" "${auth[@]}"
+echo "== GET /api/auth/me, 64 connections, ${duration}s (wrk)"
+bench "${auth[@]}" "http://127.0.0.1:$port/api/auth/me"
 
-# The first request queues the forecast; wait for the worker to cache it, then measure cache hits.
-curl -fs "http://127.0.0.1:$port/api/predictions/MSFT" -H "Authorization: Bearer $token" >/dev/null
-for _ in $(seq 200); do
-  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/predictions/MSFT" -H "Authorization: Bearer $token")
-  [[ "$code" == 200 ]] && break
-  sleep 0.1
+# The first request queues the forecast; wait for the worker to cache it (answers 200, not
+# 202), then measure cache hits. A prediction that never turns 200 ends the run with exit 1:
+# measuring 202s would be labelled "cached" but measure something else.
+prediction_url="http://127.0.0.1:$port/api/predictions/MSFT"
+wait_limit=${PREDICTION_WAIT:-300}
+waited_from=$SECONDS
+job_url=""
+while true; do
+  # The job named by the last 202: stop at once if it failed (a new GET would only queue another).
+  job_state=""
+  [[ -n "$job_url" ]] && job_state=$(curl -s "${auth[@]}" "http://127.0.0.1:$port$job_url" |
+    python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["status"] + (": %s" % j.get("error") if j["status"] in ("failed", "timeout") else ""))' 2>/dev/null || true)
+  if [[ "$job_state" != failed* && "$job_state" != timeout* ]]; then
+    answer=$(curl -s -w '\n%{http_code}' "${auth[@]}" "$prediction_url")
+    code=${answer##*$'\n'}
+    [[ "$code" == 200 ]] && break
+    [[ "$code" == 202 ]] && job_url=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["status_url"])' "${answer%$'\n'*}" 2>/dev/null || true)
+  fi
+  if [[ "$code" != 202 || "$job_state" == failed* || "$job_state" == timeout* ]] || ((SECONDS - waited_from >= wait_limit)); then
+    echo "bench-web: GET /api/predictions/MSFT answers $code, not 200, after $((SECONDS - waited_from)) s (limit PREDICTION_WAIT=$wait_limit)${job_state:+; its job $job_url: $job_state}." >&2
+    echo "bench-web: not measuring, as the \"cached\" run would not measure cache hits. Last answer: ${answer%$'\n'*}" | head -c 800 >&2
+    echo >&2
+    exit 1
+  fi
+  sleep 0.2
 done
-echo "== cached GET /api/predictions/MSFT (first answer $code), 64 connections, ${DURATION:-15}s (wrk)"
-wrk -t2 -c64 -d"${DURATION:-15}"s --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/predictions/MSFT" |
-  grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors"
+echo "== cached GET /api/predictions/MSFT (200 after $((SECONDS - waited_from)) s), 64 connections, ${duration}s (wrk)"
+bench "${auth[@]}" "$prediction_url"
 echo "WebAPI peak RSS: $(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' "/proc/$web_pid/status")"
