@@ -116,19 +116,33 @@ struct ArtifactStoreTests {
     @Test func fileStoreWritesAtomicallyAndLeavesNoTemporaries() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("stockhub-atomic"))
         let store = FileStore(root: root)
-        // Many concurrent writers to one key: every read sees one complete version.
-        let versions = (0..<20).map { index in [UInt8](repeating: UInt8(index), count: 50_000) }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for version in versions { group.addTask { try await store.put("k.bin", version) } }
+        // Given an object that exists (so every read must succeed: a failed read is a torn
+        // write showing through, not an absent key) ...
+        let versions = (0..<20).map { index in [UInt8](repeating: UInt8(index + 1), count: 50_000) }
+        let original = [UInt8](repeating: 0, count: 50_000)
+        try await store.put("k.bin", original)
+        let whole = Set(versions + [original])
+        // ... when 20 writers replace it concurrently while 20 readers keep reading it ...
+        let reads = try await withThrowingTaskGroup(of: Int.self) { group in
+            for version in versions { group.addTask { try await store.put("k.bin", version); return 0 } }
             for _ in 0..<20 {
                 group.addTask {
-                    if let bytes = try? await store.get("k.bin") {
-                        #expect(bytes.count == 50_000 && Set(bytes).count == 1)
+                    var count = 0
+                    for _ in 0..<10 {
+                        let bytes = try await store.get("k.bin")
+                        #expect(whole.contains(bytes), "a read saw \(bytes.count) bytes of \(Set(bytes).count) versions")
+                        count += 1
                     }
+                    return count
                 }
             }
-            try await group.waitForAll()
+            return try await group.reduce(0, +)
         }
+        // ... then every read saw one whole version, the last write left one whole new version,
+        // and no temporary file is left behind.
+        #expect(reads == 200)
+        let final = try await store.get("k.bin")
+        #expect(versions.contains(final), "final object: \(final.count) bytes, first byte \(final.first.map(String.init) ?? "none")")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: root.path).filter { $0.hasPrefix(".tmp-") }
         #expect(leftovers.isEmpty)
     }

@@ -12,11 +12,11 @@ import Testing
 @Suite("Auth: revocations propagated by pub/sub, with a fallback")
 struct AuthRevocationTests {
     static func waitUntilSynced(_ watcher: RevocationWatcher) async throws {
-        while !watcher.isSynced { try await Task.sleep(for: .milliseconds(10)) }
+        try await waitFor("the revocation watcher to subscribe and load the index", every: .milliseconds(10)) { watcher.isSynced }
     }
 
     static func waitUntilUnsynced(_ watcher: RevocationWatcher) async throws {
-        while watcher.isSynced { try await Task.sleep(for: .milliseconds(10)) }
+        try await waitFor("the revocation watcher to notice its Redis is gone", every: .milliseconds(10)) { !watcher.isSynced }
     }
 
     /// Runs a watcher as a service for the duration of `body`.
@@ -59,11 +59,8 @@ struct AuthRevocationTests {
         try await Self.running(watcher) {
             try await Self.waitUntilSynced(watcher)
             // nil ("ask Redis") while a message of a parallel test is unread: wait for an answer.
-            func answer(_ jti: String) async throws -> Bool? {
-                while true {
-                    if let known = watcher.lookup(jti) { return known }
-                    try await Task.sleep(for: .milliseconds(5))
-                }
+            func answer(_ jti: String) async throws -> Bool {
+                try await waitForValue("the watcher to know whether \(jti) is revoked", every: .milliseconds(5)) { watcher.lookup(jti) }
             }
             #expect(try await answer(issued.claims.jti.value) == true)
             #expect(try await answer(kept.claims.jti.value) == false)

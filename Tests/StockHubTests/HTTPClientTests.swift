@@ -79,7 +79,7 @@ struct HTTPClientTests {
         }
     }
 
-    @Test func serverErrorsAreRetriedWithBackoff() async throws {
+    @Test func serverErrorsAreRetriedUntilTheAttemptsRunOut() async throws {
         try await withServer { base, counters in
             let http = HTTPClient(settings: HTTPClientSettings(retry: fastRetry))
             let response = try await http.send(HTTPClientRequest(url: base + "/flaky/a"))
@@ -166,10 +166,23 @@ struct HTTPClientTests {
         #expect(RetryPolicy.retryAfter("120", now: now) == .seconds(120))
         #expect(RetryPolicy.retryAfter("Tue, 14 Nov 2023 22:14:20 GMT", now: now) == .seconds(60))
         #expect(RetryPolicy.retryAfter("soon", now: now) == nil)
+    }
+
+    /// Full jitter under an exponential ceiling: after attempt n the wait is uniform in
+    /// [0, min(maxDelay, baseDelay·2ⁿ⁻¹)]. 400 draws per attempt: every one under its ceiling,
+    /// the largest above 90% of it and the mean near half of it (a fixed or unjittered delay,
+    /// or one that does not grow, fails; by chance only with probability below 1e-15).
+    @Test func backoffDoublesItsCeilingUpToTheMaximumWithFullJitter() {
         let policy = RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(100), maxDelay: .milliseconds(400))
-        for attempt in 1...6 {
-            let delay = policy.backoff(afterAttempt: attempt)
-            #expect(delay >= .zero && delay <= .milliseconds(400))
+        for (attempt, ceiling) in [(1, 100.0), (2, 200.0), (3, 400.0), (4, 400.0), (6, 400.0)] {
+            let draws = (0..<400).map { _ in
+                let delay = policy.backoff(afterAttempt: attempt)
+                return Double(delay.components.seconds) * 1000 + Double(delay.components.attoseconds) / 1e15
+            }
+            #expect(draws.allSatisfy { $0 >= 0 && $0 <= ceiling }, "attempt \(attempt): \(draws.max()!) over \(ceiling)")
+            #expect(draws.max()! > 0.9 * ceiling, "attempt \(attempt): largest \(draws.max()!) of \(ceiling)")
+            let mean = draws.reduce(0, +) / Double(draws.count)
+            #expect(abs(mean - ceiling / 2) < 0.1 * ceiling, "attempt \(attempt): mean \(mean), ceiling \(ceiling)")
         }
     }
 }

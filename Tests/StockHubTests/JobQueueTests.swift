@@ -89,11 +89,13 @@ struct JobQueueTests {
     }
 
     @Test func touchKeepsALongJobFromBeingReclaimed() async throws {
-        let queue = try await queue(JobQueueSettings(visibilityTimeout: .seconds(1)))
+        // 15 touches 300 ms apart span at least 4.5 s, past the 3 s timeout (sleeps never end
+        // early); a stall under load only lengthens the span, and a gap would need 3 s to matter.
+        let queue = try await queue(JobQueueSettings(visibilityTimeout: .seconds(3)))
         _ = try await queue.enqueue(type: "slow", params: "{}")
         let delivery = try await queue.fetch(consumer: "busy", count: 1, block: .milliseconds(100))[0]
         _ = try await queue.start(delivery)
-        for _ in 0..<5 {
+        for _ in 0..<15 {
             try await Task.sleep(for: .milliseconds(300))
             try await queue.touch(delivery, consumer: "busy")
         }
@@ -233,11 +235,11 @@ struct JobQueueTests {
     }
 
     @Test func touchingABatchKeepsEveryEntryFromBeingReclaimed() async throws {
-        let queue = try await queue(JobQueueSettings(visibilityTimeout: .seconds(1)))
+        let queue = try await queue(JobQueueSettings(visibilityTimeout: .seconds(3)))  // as above: the span beats the timeout
         _ = try await queue.enqueue((0..<3).map { _ in .init(type: "slow", params: "{}") })
         let batch = try await queue.fetch(consumer: "busy", count: 10, block: .milliseconds(100))
         _ = try await queue.start(batch)
-        for _ in 0..<5 {
+        for _ in 0..<15 {
             try await Task.sleep(for: .milliseconds(300))
             try await queue.touch(batch, consumer: "busy")
         }

@@ -48,38 +48,49 @@ struct JobsRouteTests {
         }
     }
 
+    /// Each change is made only after the frame of the one before has arrived, so the order of
+    /// frames rests on events, not on sleeps (CI once saw queued → done with no running frame
+    /// when the changes were spaced by sleeps).
     @Test func eventsStreamEveryChangeAndEndWhenTheJobEnds() async throws {
         let dependencies = try await Self.dependencies()
         let queue = dependencies.queue
         try await queue.prepare()
         let job = try await queue.enqueue(type: "ping", params: "{}")
         try await buildApplication(dependencies, logger: Logger(label: "test")).test(.live) { client in
-            // A "worker" moves the job along once the stream is open.
-            let worker = Task {
-                try await Task.sleep(for: .milliseconds(500))
-                let delivery = try await queue.fetch(consumer: "t", count: 1, block: .milliseconds(100))[0]
-                _ = try await queue.start(delivery)
-                // Each frame carries the record as re-read after the change, so a change that is
-                // overtaken before the route reads it shows as the later state. Space them out
-                // (CI once saw queued → done with no running frame when they came back to back).
-                try await Task.sleep(for: .seconds(1))
-                try await queue.report(job.id, progress: 0.5, stage: "halfway")
-                try await Task.sleep(for: .seconds(1))
-                try await queue.complete(delivery, result: #"{"pong":true}"#)
+            let stream = try EventStreamReader(port: try #require(client.port), path: "/api/jobs/\(job.id)/events")
+            defer { stream.close() }
+            func frame(_ what: String, after seen: Int, _ matches: @escaping ([String: Any]) -> Bool) async throws -> Int {
+                try await waitForValue("an SSE frame with \(what); frames so far: \(stream.dataLines)") {
+                    stream.objects.dropFirst(seen).firstIndex(where: matches).map { $0 + 1 }
+                }
             }
-            let response = try await client.execute(uri: "/api/jobs/\(job.id)/events", method: .get)
-            try await worker.value
-            #expect(response.status == .ok)
-            #expect(response.headers[.contentType] == "text/event-stream")
-            let frames = String(buffer: response.body).components(separatedBy: "\n\n").filter { $0.hasPrefix("event: job") }
-            let statuses = frames.compactMap { frame -> String? in
-                guard let json = frame.split(separator: "\n").first(where: { $0.hasPrefix("data: ") })?.dropFirst(6),
-                      let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return nil }
-                return object["status"] as? String
+            var seen = try await frame("status queued", after: 0) { $0["status"] as? String == "queued" }
+            let head = try #require(stream.head)
+            #expect(head.hasPrefix("HTTP/1.1 200") && head.lowercased().contains("content-type: text/event-stream"), "\(head)")
+            // The process's one subscription may still be starting: publish a bare event until
+            // one comes back as a frame, so the changes below cannot be published into the void.
+            let redis = queue.redis, channel = queue.keys.events(job.id), before = seen
+            seen = try await waitForValue("a frame answering a probe event (the route's subscription is live)", every: .milliseconds(200)) {
+                if stream.objects.count > before { return stream.objects.count }
+                _ = try await redis.command("PUBLISH", RedisArgument(channel), "{}")
+                return nil
             }
-            #expect(statuses.first == "queued")
-            #expect(statuses.last == "done")
-            #expect(statuses.contains("running"))
+
+            let delivery = try await queue.fetch(consumer: "t", count: 1, block: .milliseconds(100))[0]
+            _ = try await queue.start(delivery)
+            seen = try await frame("status running", after: seen) { $0["status"] as? String == "running" }
+            try await queue.report(job.id, progress: 0.5, stage: "halfway")
+            seen = try await frame("progress 0.5 at stage halfway", after: seen) {
+                $0["status"] as? String == "running" && $0["progress"] as? Double == 0.5 && $0["stage"] as? String == "halfway"
+            }
+            try await queue.complete(delivery, result: #"{"pong":true}"#)
+            seen = try await frame("status done with the result", after: seen) {
+                $0["status"] as? String == "done" && ($0["result"] as? [String: Any])?["pong"] as? Bool == true
+            }
+            // The stream ends with the job: nothing follows the done frame.
+            try await waitFor("the stream to end after the done frame") { stream.ended }
+            #expect(stream.objects.count == seen, "frames after done: \(stream.dataLines.dropFirst(seen))")
+
             // A finished job's stream is one event and ends at once.
             let again = try await client.execute(uri: "/api/jobs/\(job.id)/events", method: .get)
             #expect(String(buffer: again.body).components(separatedBy: "event: job").count == 2)

@@ -83,7 +83,7 @@ struct WebAPICacheTests {
             #expect(try await get(client) == (.ok, second))
             try await redis.command("DEL", RedisArgument(key))
             // Read from Redis again once the short lifetime has passed: the miss queues a job.
-            while try await get(client).0 == .ok { try await Task.sleep(for: .milliseconds(20)) }
+            try await waitFor("the in-memory copy to expire after 100 ms", every: .milliseconds(20)) { try await get(client).0 != .ok }
             #expect(try await get(client).0 == .accepted)
             // A miss is never remembered: the document is served as soon as Redis has it.
             try await redis.command("SET", RedisArgument(key), RedisArgument(first), "EX", "60")

@@ -31,49 +31,56 @@ struct WorkerProcessTests {
     /// place): on a loaded CI machine start-up alone can take seconds.
     func startConsumingWorker(_ extra: [String: String] = [:]) async throws -> ChildProcess {
         let worker = try startWorker(extra.merging(["LOG_LEVEL": "info"]) { $1 })
-        let ready = try await waitUntil(.seconds(60)) { worker.output.contains("Worker consuming") }
+        let ready = try await waitUntil { worker.output.contains("Worker consuming") }
         #expect(ready, "worker \(worker.pid) never started consuming: \(worker.output)")
         return worker
     }
 
-    func waitUntil(_ limit: Duration, _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return try await condition()
-    }
-
     func statuses(_ ids: [String]) async throws -> [JobStatus: Int] { try await statuses(ids, on: redis, queue) }
 
+    /// Ten SIGKILLs, each aimed at a worker that holds delivered, unacknowledged jobs at that
+    /// moment (so every kill interrupts work rather than landing before start-up or after the
+    /// last job); every job still ends done, and the jobs it held ran again.
     @Test func killedWorkersNeverLoseAJob() async throws {
         try await queue.prepare()
         var ids: [String] = []
-        for index in 0..<1000 { ids.append(try await queue.enqueue(type: "ping", params: #"{"sleep_ms": 5, "echo": "\#(index)"}"#).id) }
-        let startWorker = { try self.startWorker(["LOG_LEVEL": "info"]) }  // info: says when it consumes
-        var workers = try (0..<3).map { _ in try startWorker() }
-        // Kill a random worker with SIGKILL every 400 ms and start a replacement, for 4 s.
-        for _ in 0..<10 {
-            try await Task.sleep(for: .milliseconds(400))
-            let victim = Int.random(in: 0..<workers.count)
+        // 1000 × 30 ms over at most 12 runners: seconds of work, so kills land while it is in hand.
+        for index in 0..<1000 { ids.append(try await queue.enqueue(type: "ping", params: #"{"sleep_ms": 30, "echo": "\#(index)"}"#).id) }
+        let host = ProcessInfo.processInfo.hostName
+        var workers = try (0..<3).map { _ in try startWorker(["LOG_LEVEL": "info"]) }  // info: says when it consumes
+        var interrupting = 0
+        for round in 0..<10 {
+            // Wait for some worker to hold jobs, then kill that one (-1: the work ran out first).
+            let victim = try await waitForValue("a worker holding jobs in round \(round)") { () -> Int? in
+                let held = try await queue.pendingSummary().byConsumer
+                if let holder = workers.indices.first(where: { (held["\(host)-\(workers[$0].pid)"] ?? 0) > 0 }) { return holder }
+                return try await statuses(ids)[.done] == ids.count ? -1 : nil
+            }
+            guard victim >= 0 else { break }
+            let held = try await queue.pendingSummary().byConsumer["\(host)-\(workers[victim].pid)"] ?? 0
             workers[victim].signal(SIGKILL)
-            _ = await workers[victim].waitForExit(limit: .seconds(5))
-            workers[victim] = try startWorker()
+            _ = await workers[victim].waitForExit(limit: Patience.generous)
+            if held > 0 { interrupting += 1 }
+            workers[victim] = try startWorker(["LOG_LEVEL": "info"])
         }
-        let finished = try await waitUntil(.seconds(90)) { try await statuses(ids)[.done] == ids.count }
+        let finished = try await waitUntil { try await statuses(ids)[.done] == ids.count }
         let counts = try await statuses(ids)
-        #expect(finished, "statuses after 90 s: \(counts)")
+        #expect(finished, "statuses after \(Patience.generous): \(counts)")
+        #expect(interrupting >= 1, "no kill landed while its worker held jobs")
+        // The kills interrupted real work: some jobs were delivered again after a reclaim.
+        let attempts = try await redis.pipeline(ids.map { ["HGET", RedisArgument(queue.keys.job($0)), "attempts"] }).map { $0.int ?? 0 }
+        #expect(attempts.contains { $0 >= 2 }, "no job needed a second attempt: attempts \(Set(attempts))")
+        #expect(attempts.allSatisfy { $0 >= 1 })
         let depth = try await queue.depth()
         #expect(depth.pending == 0 && depth.stream == 0, "\(depth)")
         // A replacement started in the last round may still be starting up (on a loaded CI
         // machine, before its SIGTERM handler exists): wait until it says it consumes.
         for worker in workers {
-            let ready = try await waitUntil(.seconds(60)) { worker.output.contains("Worker consuming") }
+            let ready = try await waitUntil { worker.output.contains("Worker consuming") }
             #expect(ready, "worker \(worker.pid) never started consuming: \(worker.output)")
         }
         for worker in workers { worker.signal(SIGTERM) }
-        for worker in workers { #expect(await worker.waitForExit(limit: .seconds(25)) == 0, "\(worker.output)") }
+        for worker in workers { #expect(await worker.waitForExit(limit: Patience.generous) == 0, "\(worker.output)") }
     }
 
     @Test func jobsQueuedAndPendingSurviveARedisRestart() async throws {
@@ -86,15 +93,15 @@ struct WorkerProcessTests {
         for _ in 0..<200 { ids.append(try await queue.enqueue(type: "ping", params: #"{"sleep_ms": 20}"#).id) }
         let workers = try (0..<2).map { _ in try startWorker(["REDIS_URL": server.url]) }
         // Let the workers get going, then kill Redis with jobs done, pending and queued.
-        _ = try await waitUntil(.seconds(20)) { (try await statuses(ids, on: redis, queue)[.done] ?? 0) >= 20 }
+        _ = try await waitUntil { (try await statuses(ids, on: redis, queue)[.done] ?? 0) >= 20 }
         await server.kill()
         try await Task.sleep(for: .seconds(1))
         try await server.start()
-        let finished = try await waitUntil(.seconds(90)) { try await statuses(ids, on: redis, queue)[.done] == ids.count }
+        let finished = try await waitUntil { try await statuses(ids, on: redis, queue)[.done] == ids.count }
         let counts = try await statuses(ids, on: redis, queue)
         #expect(finished, "statuses: \(counts)\n\(workers[0].output.suffix(2000))")
         for worker in workers { worker.signal(SIGTERM) }
-        for worker in workers { #expect(await worker.waitForExit(limit: .seconds(25)) == 0) }
+        for worker in workers { #expect(await worker.waitForExit(limit: Patience.generous) == 0) }
         await redis.shutdown()
         await server.kill()
     }
@@ -108,24 +115,24 @@ struct WorkerProcessTests {
         try await queue.prepare()
         let first = try await startConsumingWorker(["WORKER_CONCURRENCY": "1"])
         let job = try await queue.enqueue(type: "ping", params: #"{"sleep_ms": 3000}"#)
-        #expect(try await waitUntil(.seconds(30)) { try await queue.record(job.id)?.status == .running }, "\(first.output)")
+        #expect(try await waitUntil { try await queue.record(job.id)?.status == .running }, "\(first.output)")
         first.signal(SIGKILL)
-        _ = await first.waitForExit(limit: .seconds(5))
+        _ = await first.waitForExit(limit: Patience.generous)
         let second = try await startConsumingWorker(["WORKER_CONCURRENCY": "1"])
-        #expect(try await waitUntil(.seconds(30)) { try await queue.record(job.id)?.status == .done }, "\(second.output)")
+        #expect(try await waitUntil { try await queue.record(job.id)?.status == .done }, "\(second.output)")
         let record = try await queue.record(job.id)
         #expect(record?.attempts == 2, "\(String(describing: record))")
         second.signal(SIGTERM)
-        #expect(await second.waitForExit(limit: .seconds(25)) == 0, "\(second.output)")
+        #expect(await second.waitForExit(limit: Patience.generous) == 0, "\(second.output)")
     }
 
     @Test func sigtermDuringAJobLetsItFinishAndExitsZero() async throws {
         try await queue.prepare()
         let worker = try await startConsumingWorker(["WORKER_CONCURRENCY": "1"])
         let job = try await queue.enqueue(type: "ping", params: #"{"sleep_ms": 2000}"#)
-        #expect(try await waitUntil(.seconds(30)) { try await queue.record(job.id)?.status == .running }, "\(worker.output)")
+        #expect(try await waitUntil { try await queue.record(job.id)?.status == .running }, "\(worker.output)")
         worker.signal(SIGTERM)
-        #expect(await worker.waitForExit(limit: .seconds(25)) == 0, "\(worker.output)")
+        #expect(await worker.waitForExit(limit: Patience.generous) == 0, "\(worker.output)")
         #expect(try await queue.record(job.id)?.status == .done)
     }
 
@@ -135,21 +142,21 @@ struct WorkerProcessTests {
         let settings = ["WORKER_CONCURRENCY": "1", "JOB_VISIBILITY_TIMEOUT_SECONDS": "600"]
         let first = try await startConsumingWorker(settings.merging(["WORKER_SHUTDOWN_GRACE_SECONDS": "1"]) { $1 })
         let job = try await queue.enqueue(type: "ping", params: #"{"sleep_ms": 8000}"#)
-        #expect(try await waitUntil(.seconds(30)) { try await queue.record(job.id)?.status == .running }, "\(first.output)")
+        #expect(try await waitUntil { try await queue.record(job.id)?.status == .running }, "\(first.output)")
         first.signal(SIGTERM)
-        #expect(await first.waitForExit(limit: .seconds(25)) == 0, "\(first.output)")
+        #expect(await first.waitForExit(limit: Patience.generous) == 0, "\(first.output)")
         let released = try await queue.record(job.id)
         #expect(released?.status == .queued && released?.attempts == 0, "\(String(describing: released))")
         #expect(first.output.contains("jobs released for redelivery"), "\(first.output)")
 
         let second = try await startConsumingWorker(settings)
-        #expect(try await waitUntil(.seconds(60)) { try await queue.record(job.id)?.status == .done }, "\(second.output)")
+        #expect(try await waitUntil { try await queue.record(job.id)?.status == .done }, "\(second.output)")
         let record = try await queue.record(job.id)
         #expect(record?.attempts == 1, "the released attempt is given back: \(String(describing: record))")
         let depth = try await queue.depth()
         #expect(depth.stream == 0 && depth.pending == 0, "\(depth)")
         second.signal(SIGTERM)
-        #expect(await second.waitForExit(limit: .seconds(25)) == 0, "\(second.output)")
+        #expect(await second.waitForExit(limit: Patience.generous) == 0, "\(second.output)")
     }
 
     @Test func permanentFailuresInABatchFailAloneAndTheRestComplete() async throws {
@@ -158,7 +165,7 @@ struct WorkerProcessTests {
         let jobs = (0..<300).map { index in JobQueue.NewJob(type: "ping", params: index % 25 == 7 ? #"{"fail": "permanent"}"# : "{}") }
         let ids = try await queue.enqueue(jobs).map(\.id)
         let worker = try startWorker(["WORKER_CONCURRENCY": "1"])
-        let ended = try await waitUntil(.seconds(60)) {
+        let ended = try await waitUntil {
             let counts = try await statuses(ids)
             return counts[.queued, default: 0] + counts[.running, default: 0] == 0
         }
@@ -173,7 +180,7 @@ struct WorkerProcessTests {
         let depth = try await queue.depth()
         #expect(depth.stream == 0 && depth.pending == 0 && depth.delayed == 0, "\(depth)")
         worker.signal(SIGTERM)
-        #expect(await worker.waitForExit(limit: .seconds(25)) == 0, "\(worker.output)")
+        #expect(await worker.waitForExit(limit: Patience.generous) == 0, "\(worker.output)")
     }
 
     @Test func aWorkerKilledMidBatchLosesNothingAndOnlyThatBatchRunsAgain() async throws {
@@ -183,14 +190,14 @@ struct WorkerProcessTests {
         let jobs = (0..<300).map { index in JobQueue.NewJob(type: "ping", params: index == 100 ? #"{"sleep_ms": 8000}"# : "{}") }
         let ids = try await queue.enqueue(jobs).map(\.id)
         let first = try startWorker(["WORKER_CONCURRENCY": "1"])
-        #expect(try await waitUntil(.seconds(30)) { try await queue.record(ids[100])?.status == .running }, "\(first.output)")
+        #expect(try await waitUntil { try await queue.record(ids[100])?.status == .running }, "\(first.output)")
         let running = try await runningJobs(ids)
         first.signal(SIGKILL)
-        _ = await first.waitForExit(limit: .seconds(5))
+        _ = await first.waitForExit(limit: Patience.generous)
         #expect(running.count >= 2 && running.contains(ids[100]), "running at the kill: \(running.count)")
 
         let second = try startWorker(["WORKER_CONCURRENCY": "1"])
-        let finished = try await waitUntil(.seconds(60)) { try await statuses(ids)[.done] == ids.count }
+        let finished = try await waitUntil { try await statuses(ids)[.done] == ids.count }
         let counts = try await statuses(ids)
         #expect(finished, "\(counts)\n\(second.output.suffix(2000))")
         let records = try await ids.asyncMap { try await queue.record($0) }
@@ -201,7 +208,7 @@ struct WorkerProcessTests {
         let depth = try await queue.depth()
         #expect(depth.stream == 0 && depth.pending == 0, "\(depth)")
         second.signal(SIGTERM)
-        #expect(await second.waitForExit(limit: .seconds(25)) == 0, "\(second.output)")
+        #expect(await second.waitForExit(limit: Patience.generous) == 0, "\(second.output)")
     }
 
     func runningJobs(_ ids: [String]) async throws -> Set<String> {
@@ -214,14 +221,14 @@ struct WorkerProcessTests {
         let jobs = (0..<40).map { index in JobQueue.NewJob(type: "ping", params: index == 20 ? #"{"sleep_ms": 30000}"# : "{}") }
         let ids = try await queue.enqueue(jobs).map(\.id)
         let worker = try startWorker(["WORKER_CONCURRENCY": "1", "JOB_TIMEOUT_SECONDS": "1"])
-        #expect(try await waitUntil(.seconds(30)) { try await queue.record(ids[20])?.status == .timeout }, "\(worker.output)")
+        #expect(try await waitUntil { try await queue.record(ids[20])?.status == .timeout }, "\(worker.output)")
         #expect(try await queue.record(ids[20])?.error?.contains("JOB_TIMEOUT_SECONDS") == true)
-        let othersDone = try await waitUntil(.seconds(30)) { try await statuses(ids)[.done] == ids.count - 1 }
+        let othersDone = try await waitUntil { try await statuses(ids)[.done] == ids.count - 1 }
         let counts = try await statuses(ids)
         #expect(othersDone, "\(counts)")
         #expect(try await queue.depth().pending == 0)
         worker.signal(SIGTERM)
-        #expect(await worker.waitForExit(limit: .seconds(25)) == 0, "\(worker.output)")
+        #expect(await worker.waitForExit(limit: Patience.generous) == 0, "\(worker.output)")
     }
 
     @Test func aJobThatAlwaysFailsIsDeadLetteredAndAlerted() async throws {
@@ -236,20 +243,20 @@ struct WorkerProcessTests {
         try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0))).test(.live) { client in
             let worker = try startWorker(["JOB_MAX_ATTEMPTS": "2", "ALERT_WEBHOOK_URL": "http://127.0.0.1:\(client.port!)/alert"])
             let job = try await queue.enqueue(type: "ping", params: #"{"fail": "transient"}"#)
-            #expect(try await waitUntil(.seconds(30)) { try await queue.record(job.id)?.status == .failed }, "\(worker.output)")
+            #expect(try await waitUntil { try await queue.record(job.id)?.status == .failed }, "\(worker.output)")
             let record = try #require(try await queue.record(job.id))
             #expect(record.attempts == 2)
             #expect(record.error?.contains("ping asked to fail (transient)") == true)
             let dead = try await queue.deadLetters(limit: 10)
             #expect(dead.map(\.jobID) == [job.id])
-            #expect(try await waitUntil(.seconds(10)) { alerts.withLock { $0.contains { $0.contains(job.id) && $0.contains("job.dead_lettered") } } })
+            #expect(try await waitUntil { alerts.withLock { $0.contains { $0.contains(job.id) && $0.contains("job.dead_lettered") } } })
 
             // A permanent failure fails at once, without retries or dead letters.
             let bad = try await queue.enqueue(type: "ping", params: #"{"fail": "permanent"}"#)
-            #expect(try await waitUntil(.seconds(10)) { try await queue.record(bad.id)?.status == .failed })
+            #expect(try await waitUntil { try await queue.record(bad.id)?.status == .failed })
             #expect(try await queue.record(bad.id)?.attempts == 1)
             worker.signal(SIGTERM)
-            #expect(await worker.waitForExit(limit: .seconds(25)) == 0)
+            #expect(await worker.waitForExit(limit: Patience.generous) == 0)
         }
     }
 }

@@ -20,16 +20,31 @@ public enum AccountRules {
         }
     }
 
-    /// A plausible address: one @, a non-empty local part, a dotted domain, no spaces or
-    /// control characters, at most 254 characters (RFC 5321's path limit).
+    /// At most 254 characters (RFC 5321's path limit), at most 64 before the @.
+    public static let emailLength = 254
+    public static let emailLocalPartLength = 64
+
+    /// A plausible address: one @, a local part of 1-64 characters, a dotted domain with no
+    /// empty label, no spaces, control characters or `<>()[]\,;:"`, at most 254 characters.
+    /// Counted and split in Unicode scalars, as JSON Schema's maxLength and pattern count them:
+    /// by grapheme clusters a combining mark after "@" or "." would hide that character.
     public static func checkEmail(_ email: String) throws(AccountRuleViolation) {
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        let plausible = email.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[0].count <= 64
-            && parts[1].contains(".") && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".") && !parts[1].contains("..")
-            && email.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value != 0x7f && !"<>()[]\\,;:\"".unicodeScalars.contains($0) }
+        let scalars = Array(email.unicodeScalars)
+        let parts = scalars.split(separator: "@", omittingEmptySubsequences: false)
+        let plausible = scalars.count <= emailLength && parts.count == 2
+            && (1...emailLocalPartLength).contains(parts[0].count)
+            && parts[1].contains(".") && parts[1].first != "." && parts[1].last != "."
+            && !zip(parts[1], parts[1].dropFirst()).contains { $0 == "." && $1 == "." }
+            && scalars.allSatisfy { $0.value > 0x20 && $0.value != 0x7f && !"<>()[]\\,;:\"".unicodeScalars.contains($0) }
         guard plausible else {
             throw AccountRuleViolation(field: "email", reason: "is not a plausible email address")
         }
+    }
+
+    /// Whether a login (username or email) is worth looking up: anything longer than an email
+    /// may be, or holding a NUL (which PostgreSQL text cannot store), names no account.
+    public static func couldNameAnAccount(_ login: String) -> Bool {
+        login.unicodeScalars.count <= emailLength && !login.utf8.contains(0)
     }
 
     public static func checkPassword(_ password: String) throws(AccountRuleViolation) {

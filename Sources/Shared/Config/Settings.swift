@@ -56,6 +56,9 @@ public struct Settings: Sendable {
     public var jobVisibilityTimeoutSeconds: Int
     public var trainSymbols: [String]
     public var trainSchedule: String
+    /// How long each dependency probe (`/api/status`, the start-up report) waits for an answer
+    /// before calling the dependency down.
+    public var dependencyCheckSeconds: Int
 
     public var isProduction: Bool { environment == .production }
 }
@@ -143,6 +146,7 @@ extension Settings {
                 throw ConfigError("TRAIN_SYMBOLS", "expected comma-separated symbols of 1-10 characters A-Z 0-9 . -, got \"\(symbol)\"")
             }
         }.map { $0.uppercased() }
+        self.dependencyCheckSeconds = try reader.integer("DEPENDENCY_CHECK_SECONDS", default: 3, range: 1...120)
         self.trainSchedule = try reader.string("TRAIN_SCHEDULE", default: "0 3 * * 6")
         guard trainSchedule.split(separator: " ").count == 5,
               trainSchedule.wholeMatch(of: /[0-9*,\/\- ]+/) != nil else {
@@ -179,6 +183,7 @@ extension Settings {
             "MARKET_DATA_DIR": marketDataDirectory,
             "TRAIN_SYMBOLS": trainSymbols.joined(separator: ","),
             "TRAIN_SCHEDULE": trainSchedule,
+            "DEPENDENCY_CHECK_SECONDS": String(dependencyCheckSeconds),
         ]
         summary["JWT_SECRET"] = jwtSecret == nil ? "unset (random per process)" : "set"
         summary["ADMIN_API_KEY"] = adminAPIKey == nil ? "unset" : "set"

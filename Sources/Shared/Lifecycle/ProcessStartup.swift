@@ -11,7 +11,7 @@ public enum ProcessStartup {
     public static func run(_ process: String, settings: Settings, clients: SystemClients, services: [any Service], logger: Logger) async throws {
         logger.info("\(process) starting", metadata: settings.summary.mapValues { .string($0) })
         let report = ServiceGroupConfiguration.ServiceConfiguration(
-            service: DependencyReport(clients: clients, logger: logger), successTerminationBehavior: .ignore)
+            service: DependencyReport(clients: clients, budget: .seconds(settings.dependencyCheckSeconds), logger: logger), successTerminationBehavior: .ignore)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) } + [report],
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -23,11 +23,12 @@ public enum ProcessStartup {
 /// Pings every dependency once and logs the result, then ends (without ending the group).
 struct DependencyReport: Service {
     let clients: SystemClients
+    let budget: Duration
     let logger: Logger
 
     func run() async {
         logger.info("checking dependencies")
-        for dependency in await DependencyHealth.check(clients) {
+        for dependency in await DependencyHealth.check(clients, budget: budget) {
             let metadata: Logger.Metadata = ["dependency": .string(dependency.name), "detail": .string(dependency.detail)]
             if dependency.isOK {
                 logger.info("dependency ok", metadata: metadata)

@@ -2,11 +2,11 @@
 /// before it reaches a cache key, a queue or a provider.
 public enum MarketSymbol {
     public static func parse(_ text: String) throws(SymbolError) -> String {
-        let upper = text.uppercased()
-        guard (1...10).contains(upper.count),
-              upper.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "-" })
+        // Checked before upper-casing: Unicode case mapping turns "ı" into "I" and "ß" into "SS".
+        guard (1...10).contains(text.unicodeScalars.count),
+              text.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "." || $0 == "-") })
         else { throw SymbolError(symbol: String(text.prefix(20))) }
-        return upper
+        return text.uppercased()
     }
 }
 

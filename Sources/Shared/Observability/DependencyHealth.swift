@@ -21,7 +21,7 @@ public struct DependencyStatus: Sendable, Codable, Equatable {
 /// Real pings of Redis, Postgres and storage, each bounded so the report comes back even when
 /// every dependency hangs.
 public enum DependencyHealth {
-    public static func check(_ clients: SystemClients, budget: Duration = .seconds(3)) async -> [DependencyStatus] {
+    public static func check(_ clients: SystemClients, budget: Duration) async -> [DependencyStatus] {
         async let redis = probe("redis", detail: "PING \(clients.redis.settings.endpoint)", budget: budget) { try await clients.redis.ping() }
         async let postgres = probe("postgres", detail: "SELECT 1 on \(clients.postgres.settings.endpointDescription)", budget: budget) {
             try await clients.postgres.ping()

@@ -58,19 +58,14 @@ struct AdminController {
         let offset: Int
     }
 
-    private func listUsers(_ request: Request) async throws -> Response {
-        let limit = try QueryParameter.integer(request, "limit", default: 50, range: 1...200)
-        let offset = try QueryParameter.integer(request, "offset", default: 0, range: 0...1_000_000)
-        return try JSONBody.response(UserPage(users: try await users.list(limit: limit, offset: offset), limit: limit, offset: offset))
-    }
-}
+    /// Paging bounds, documented as the `limit` and `offset` parameters of `GET /api/admin/users`.
+    static let defaultLimit = 50
+    static let limitRange = 1...200
+    static let offsetRange = 0...1_000_000
 
-enum QueryParameter {
-    static func integer(_ request: Request, _ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let text = request.uri.queryParameters.get(name) else { return fallback }
-        guard let value = Int(text), range.contains(value) else {
-            throw APIError.badRequest(field: name, "\(name) must be a whole number \(range.lowerBound)-\(range.upperBound), got \"\(text)\".")
-        }
-        return value
+    private func listUsers(_ request: Request) async throws -> Response {
+        let limit = try QueryParameter.integer(request, "limit", default: Self.defaultLimit, range: Self.limitRange)
+        let offset = try QueryParameter.integer(request, "offset", default: 0, range: Self.offsetRange)
+        return try JSONBody.response(UserPage(users: try await users.list(limit: limit, offset: offset), limit: limit, offset: offset))
     }
 }

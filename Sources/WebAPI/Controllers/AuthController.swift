@@ -33,6 +33,14 @@ struct AuthController {
         let username: String?
         let email: String?
         let password: String
+
+        /// The name the account is looked up by: the first of login, username, email present.
+        func accountName() throws(APIError) -> String {
+            guard let name = login ?? username ?? email, !name.isEmpty else {
+                throw APIError.badRequest(field: "login", "login (a username or an email) is required.")
+            }
+            return name
+        }
     }
 
     struct TokenResponse: Encodable {
@@ -91,19 +99,18 @@ struct AuthController {
 
     private func login(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let body = try await JSONInput.decode(LoginRequest.self, from: request, limit: settings.maxBodyBytes)
-        guard let login = body.login ?? body.username ?? body.email, !login.isEmpty else {
-            throw APIError.badRequest(field: "login", "login (a username or an email) is required.")
-        }
+        let login = try body.accountName()
         let address = ClientAddress.of(request, context, trustProxy: settings.trustProxy)
         let accountKey = RedisKeys.loginFailuresForAccount(Self.accountHash(login))
         let throttleKeys = [accountKey, RedisKeys.loginFailuresForAddress(address)]
         if let wait = try await throttle(loginFailures, throttleKeys, context.logger) {
             throw APIError.tooManyRequests("Too many failed logins; try again later.", retryAfterSeconds: wait)
         }
-        // Over-long or NUL-bearing input can never match a stored hash: still spend a bcrypt
-        // check so such requests take as long as any other failure.
+        // Over-long or NUL-bearing input can never match a stored hash or name an account (and
+        // PostgreSQL text cannot carry a NUL): still spend a bcrypt check so such requests take
+        // as long as any other failure, and answer 401 like one.
         let candidate = (try? AccountRules.checkPassword(body.password)) != nil ? body.password : "x"
-        let account = login.utf8.count <= 254 ? try await users.findForLogin(login) : nil
+        let account = AccountRules.couldNameAnAccount(login) ? try await users.findForLogin(login) : nil
         let matches = try await hasher.verify(candidate, against: account?.passwordHash) && candidate == body.password
         guard let (user, _) = account, matches else {
             await record(loginFailures, throttleKeys, context.logger)

@@ -51,7 +51,7 @@ struct JobsController {
     }
 
     private func record(_ context: AppRequestContext) async throws -> JobRecord {
-        let id = context.parameters.get("id") ?? ""
+        let id = PathParameter.string(context, "id")
         // Job ids are UUIDs; anything else cannot exist and never reaches Redis.
         guard UUID(uuidString: id) != nil else {
             throw APIError.badRequest(field: "id", "A job id is a UUID, got \"\(id.prefix(64))\".")

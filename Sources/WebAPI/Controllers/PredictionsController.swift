@@ -36,7 +36,7 @@ struct PredictionsController {
 
     private func prediction(_ context: AppRequestContext) async throws -> Response {
         let symbol: String
-        do { symbol = try MarketSymbol.parse(context.parameters.get("symbol") ?? "") } catch {
+        do { symbol = try MarketSymbol.parse(PathParameter.string(context, "symbol")) } catch {
             throw APIError.badRequest(field: "symbol", "\(error).")
         }
         do {
@@ -89,12 +89,29 @@ struct PredictionsController {
     }
 
     private func precompute(_ request: Request) async throws -> Response {
-        guard let list = request.uri.queryParameters.get("symbols"), !list.isEmpty else {
+        let (valid, invalid) = try Self.symbolList(request.uri.queryParameters.get("symbols").map { String($0) })
+        var jobs: [PrecomputeResult.Job] = []
+        do {
+            for symbol in valid {
+                let job = try await enqueue(symbol)
+                jobs.append(.init(symbol: symbol, jobID: job.id, deduplicated: job.deduplicated))
+            }
+        } catch let error as RedisError {
+            throw APIError.serviceUnavailable("The job queue cannot be reached (\(error)); try again shortly.", retryAfterSeconds: 10)
+        }
+        return try JSONBody.response(PrecomputeResult(jobs: jobs, invalid: invalid), status: .accepted)
+    }
+
+    /// The `symbols` parameter of a precompute request: the valid symbols (upper-cased, each
+    /// once) and the entries that are not symbols. Empty entries are skipped and spaces around
+    /// entries trimmed. A 400 when the list is missing, has more than 50 entries, or holds no symbol.
+    static func symbolList(_ list: String?) throws(APIError) -> (valid: [String], invalid: [PrecomputeResult.Invalid]) {
+        guard let list, !list.isEmpty else {
             throw APIError.badRequest(field: "symbols", "symbols is required: a comma-separated list such as AAPL,MSFT.")
         }
         let requested = list.split(separator: ",", omittingEmptySubsequences: true).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard requested.count <= Self.maxPrecomputeSymbols else {
-            throw APIError.badRequest(field: "symbols", "At most \(Self.maxPrecomputeSymbols) symbols per call, got \(requested.count).")
+        guard requested.count <= maxPrecomputeSymbols else {
+            throw APIError.badRequest(field: "symbols", "At most \(maxPrecomputeSymbols) symbols per call, got \(requested.count).")
         }
         var valid: [String] = []
         var invalid: [PrecomputeResult.Invalid] = []
@@ -109,15 +126,6 @@ struct PredictionsController {
         guard !valid.isEmpty else {
             throw APIError.badRequest(field: "symbols", "None of the symbols is valid: \(invalid.map(\.reason).joined(separator: "; ")).")
         }
-        var jobs: [PrecomputeResult.Job] = []
-        do {
-            for symbol in valid {
-                let job = try await enqueue(symbol)
-                jobs.append(.init(symbol: symbol, jobID: job.id, deduplicated: job.deduplicated))
-            }
-        } catch let error as RedisError {
-            throw APIError.serviceUnavailable("The job queue cannot be reached (\(error)); try again shortly.", retryAfterSeconds: 10)
-        }
-        return try JSONBody.response(PrecomputeResult(jobs: jobs, invalid: invalid), status: .accepted)
+        return (valid, invalid)
     }
 }

@@ -37,7 +37,7 @@ struct SystemController {
     /// 200 when all dependencies answer, 503 otherwise, with the same body: monitors can alert on
     /// the status code and people can read why.
     private func status() async throws -> Response {
-        let checks = await DependencyHealth.check(clients)
+        let checks = await DependencyHealth.check(clients, budget: .seconds(settings.dependencyCheckSeconds))
         let healthy = checks.allSatisfy(\.isOK)
         let body = Status(
             status: healthy ? "ok" : "degraded",

@@ -83,9 +83,15 @@ private func relativeError(_ a: Double, _ b: Double) -> Double { abs(a - b) / ma
     }
 }
 
+/// pmdarima's auto_arima choices, held to pmdarima's own AICc (statsmodels' SARIMAX: the same
+/// Gaussian likelihood of the differenced series, σ² and the constant counted as parameters) and
+/// to our own refit of its order. The tolerance, 0.05 AICc units, covers statsmodels'
+/// approximate-diffuse start for seasonal differencing: on air_log and wine_k the same order
+/// scores 0.04 and 0.03 apart; elsewhere the two agree to 2e-4 or our optimiser finds more.
 @Test func autoARIMAChoosesAnAICcNoWorseThanPmdarimaOnNearlyAllSeries() throws {
     let v: AutoVectors = try vectors("auto_arima.json")
-    var noWorse = 0
+    let tolerance = 0.05
+    var noWorseThanRefit = 0, noWorseThanPmdarima = 0
     for c in v.fits {
         let y = v.series[c.series]!
         let mine = try AutoARIMA(seasonLength: c.season_length > 1 ? c.season_length : nil).fit(y)
@@ -95,10 +101,14 @@ private func relativeError(_ a: Double, _ b: Double) -> Double { abs(a - b) / ma
                                seasonal: c.seasonal.map { .init($0[0], $0[1], $0[2], period: $0[3]) },
                                includeConstant: c.with_intercept).fit(y)
         let sameDifferencing = mine.order.d == theirs.order.d && (mine.seasonalOrder?.d ?? 0) == (theirs.seasonalOrder?.d ?? 0)
-        if sameDifferencing && mine.aicc <= theirs.aicc + 1e-3 { noWorse += 1 }
-        print("auto \(c.series): mine \(mine.spec) \(mine.aicc) pmdarima \(theirs.spec) \(theirs.aicc) (pmdarima's own \(c.aicc))")
+        if sameDifferencing && mine.aicc <= theirs.aicc + 1e-3 { noWorseThanRefit += 1 }
+        if mine.aicc <= c.aicc + tolerance { noWorseThanPmdarima += 1 }
+        // Our fit of pmdarima's own choice scores as pmdarima scored it, or better.
+        #expect(theirs.aicc <= c.aicc + tolerance, "\(c.series): \(theirs.spec) refitted AICc \(theirs.aicc) vs pmdarima's \(c.aicc)")
+        print("auto \(c.series): mine \(mine.spec) \(mine.aicc) pmdarima \(theirs.spec) refitted \(theirs.aicc), pmdarima's own \(c.aicc)")
     }
-    #expect(Double(noWorse) >= 0.95 * Double(v.fits.count), "\(noWorse) of \(v.fits.count)")
+    #expect(Double(noWorseThanRefit) >= 0.95 * Double(v.fits.count), "\(noWorseThanRefit) of \(v.fits.count) no worse than the refit")
+    #expect(Double(noWorseThanPmdarima) >= 0.95 * Double(v.fits.count), "\(noWorseThanPmdarima) of \(v.fits.count) no worse than pmdarima's AICc")
 }
 
 @Test func specNamesTheOrdersAndTheConstant() {
@@ -108,10 +118,20 @@ private func relativeError(_ a: Double, _ b: Double) -> Double { abs(a - b) / ma
     #expect(ARIMA(order: .init(0, 2, 1), includeConstant: true).hasConstant == false)
 }
 
+/// A fitted model carries all it needs to forecast: decoded without the series, it still
+/// reproduces statsmodels' forecasts and intervals at the reference parameters, for every case.
 @Test func fittedModelForecastsTheSameAfterEncodingWithoutTheData() throws {
     let v: FitVectors = try vectors("arima_fits.json")
-    let fitted = try ARIMA(order: .init(1, 1, 1), includeConstant: true).fit(v.series["msft_log_250"]!)
-    let decoded = try JSONDecoder().decode(FittedARIMA.self, from: JSONEncoder().encode(fitted))
-    #expect(decoded.forecast(horizon: 5, levels: [0.8, 0.95]) == fitted.forecast(horizon: 5, levels: [0.8, 0.95]))
-    #expect(fitted.forecast(horizon: 5, levels: [0.8]) == fitted.forecast(horizon: 5, levels: [0.8]))
+    for c in v.fits {
+        let fitted = try #require(c.model.fitted(v.series[c.series]!, parameters: c.parameters))
+        let encoded = try JSONEncoder().encode(fitted)
+        let decoded = try JSONDecoder().decode(FittedARIMA.self, from: encoded)
+        let f = decoded.forecast(horizon: c.mean.count, levels: [0.8, 0.95])
+        let i80 = try #require(f.interval(level: 0.8)), i95 = try #require(f.interval(level: 0.95))
+        for (mine, ref) in [(f.mean, c.mean), (i80.lower, c.lo80), (i80.upper, c.hi80), (i95.lower, c.lo95), (i95.upper, c.hi95)] {
+            for h in 0..<ref.count {
+                #expect(relativeError(mine[h], ref[h]) < 1e-6, "\(c.label) decoded, h=\(h + 1): \(mine[h]) vs \(ref[h])")
+            }
+        }
+    }
 }

@@ -7,7 +7,7 @@ import Testing
 
 private struct ProphetVectors: Decodable {
     struct Season: Decodable { let period: Double; let order: Int }
-    struct Params: Decodable { let k, m, sigmaObs, yScale: Double; let delta, beta: [Double] }
+    struct Params: Decodable { let k, m, sigmaObs, yScale: Double; let delta, beta, changepointsT: [Double] }
     struct Case: Decodable {
         let id: String
         let y: [Double]
@@ -90,12 +90,17 @@ struct ProphetTests {
         }
     }
 
-    @Test func changepointsArePlacedLikeProphet() {
-        // prophet: 25 changepoints over the first 80% of 750 points, at observed times.
-        let times = ProphetStyle.changepointTimes(observations: 750, count: 25, range: 0.8)
-        #expect(times.count == 25)
-        #expect(times.allSatisfy { $0 > 0 && $0 <= 0.8 })
-        #expect(zip(times, times.dropFirst()).allSatisfy { $0 < $1 })
+    /// prophet's own placements (`changepoints_t`, on its [0, 1] time axis) for every reference
+    /// series, 300 to 750 points: ours are the same times, and the fit uses them.
+    @Test func changepointsArePlacedLikeProphet() throws {
+        for c in try prophetVectors().series {
+            let times = ProphetStyle.changepointTimes(observations: c.y.count, count: 25, range: 0.8)
+            #expect(times.count == c.params.changepointsT.count, "\(c.id): \(times.count) vs \(c.params.changepointsT.count)")
+            for (ours, theirs) in zip(times, c.params.changepointsT) {
+                #expect(abs(ours - theirs) < 1e-12, "\(c.id): changepoint at \(ours) vs prophet's \(theirs)")
+            }
+            #expect(try c.model.fit(c.y).changepoints == times, "\(c.id)")
+        }
         // Too short a history for 25: one per observed step after the first.
         #expect(ProphetStyle.changepointTimes(observations: 10, count: 25, range: 0.8).count == 7)
     }

@@ -31,7 +31,12 @@ struct TrainerCLITests {
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         try process.run()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        // Backtests of every model on a loaded machine take a while: the bound only turns a hang into a failure.
+        let exited = try await waitUntil(.seconds(600), every: .milliseconds(20)) { !process.isRunning }
+        if !exited {
+            process.terminate()
+            throw TestSetupError("Trainer \(arguments.joined(separator: " ")) still running after 600 s")
+        }
         return Outcome(status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
                        stderr: try String(contentsOf: err, encoding: .utf8))
     }

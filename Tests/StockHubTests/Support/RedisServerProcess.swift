@@ -28,17 +28,19 @@ final class RedisServerProcess: @unchecked Sendable {
         // it replays the append-only file.
         let probe = RedisClient(settings: RedisClientSettings(endpoint: try RedisEndpoint(url: url), poolSize: 1))
         defer { Task { await probe.shutdown() } }
-        for _ in 0..<200 {
-            if canConnect(), (try? await probe.ping()) != nil { return }
-            try await Task.sleep(for: .milliseconds(25))
+        // The bound is generous: replaying the file on a loaded machine can take seconds.
+        let ready = try await waitUntil(every: .milliseconds(25)) {
+            guard child?.isRunning == true else { throw TestSetupError("redis-server on \(port) exited: \(child?.output ?? "")") }
+            guard canConnect() else { return false }
+            return (try? await probe.ping()) != nil
         }
-        throw TestSetupError("redis-server on \(port) did not start: \(child?.output ?? "")")
+        guard ready else { throw TestSetupError("redis-server on \(port) did not answer PING within \(Patience.generous): \(child?.output ?? "")") }
     }
 
     /// SIGKILL: the harshest stop, as a crash or an OOM kill would do it.
     func kill() async {
         child?.signal(SIGKILL)
-        _ = await child?.waitForExit(limit: .seconds(10))
+        _ = await child?.waitForExit(limit: Patience.generous)
         child = nil
     }
 

@@ -28,9 +28,15 @@ enum TestServices {
             dialect: S3Settings.Dialect(rawValue: try variable("S3_DIALECT")) ?? .aws)
     }
 
-    /// The process environment the services need, for launching the real executables.
+    /// The process environment the services need, for launching the real executables, with
+    /// limits set for a loaded 2-core machine rather than for production: a dependency probe
+    /// that is merely slow is not "down", and a SIGTERM'd Worker's grace is short and explicit
+    /// (tests wait `Patience.generous` for the exit, far above it).
     static func environment() -> [String: String] {
-        ProcessInfo.processInfo.environment
+        ProcessInfo.processInfo.environment.merging([
+            "DEPENDENCY_CHECK_SECONDS": "60",
+            "WORKER_SHUTDOWN_GRACE_SECONDS": "10",
+        ]) { _, test in test }
     }
 }
 
