@@ -114,7 +114,8 @@ struct WorkerProcessTests {
     @Test func aJobOfAKilledWorkerIsCompletedByAnotherAfterTheVisibilityTimeout() async throws {
         try await queue.prepare()
         let first = try await startConsumingWorker(["WORKER_CONCURRENCY": "1"])
-        let job = try await queue.enqueue(type: "ping", params: #"{"sleep_ms": 3000}"#)
+        // Long enough that a test stalled for many seconds on a loaded machine still sees it running.
+        let job = try await queue.enqueue(type: "ping", params: #"{"sleep_ms": 30000}"#)
         #expect(try await waitUntil { try await queue.record(job.id)?.status == .running }, "\(first.output)")
         first.signal(SIGKILL)
         _ = await first.waitForExit(limit: Patience.generous)
@@ -128,12 +129,18 @@ struct WorkerProcessTests {
 
     @Test func sigtermDuringAJobLetsItFinishAndExitsZero() async throws {
         try await queue.prepare()
-        let worker = try await startConsumingWorker(["WORKER_CONCURRENCY": "1"])
-        let job = try await queue.enqueue(type: "ping", params: #"{"sleep_ms": 2000}"#)
+        // A 15 s job inside the longest grace (20 s): seen running even by a stalled test, and
+        // still able to finish after the SIGTERM.
+        let worker = try await startConsumingWorker(["WORKER_CONCURRENCY": "1", "WORKER_SHUTDOWN_GRACE_SECONDS": "20"])
+        let job = try await queue.enqueue(type: "ping", params: #"{"sleep_ms": 15000}"#)
         #expect(try await waitUntil { try await queue.record(job.id)?.status == .running }, "\(worker.output)")
+        let signalled = Date()
         worker.signal(SIGTERM)
         #expect(await worker.waitForExit(limit: Patience.generous) == 0, "\(worker.output)")
-        #expect(try await queue.record(job.id)?.status == .done)
+        let record = try #require(try await queue.record(job.id))
+        #expect(record.status == .done && record.attempts == 1, "\(record)")
+        // The signal landed while the job ran: it finished afterwards, in the same attempt.
+        #expect((record.finishedAt ?? .distantPast) > signalled, "finished \(String(describing: record.finishedAt)), SIGTERM at \(signalled)")
     }
 
     @Test func sigtermPastTheGraceReleasesTheJobForImmediateRedelivery() async throws {
@@ -141,7 +148,8 @@ struct WorkerProcessTests {
         // A visibility timeout far beyond the test's waits: only a release can hand the job on in time.
         let settings = ["WORKER_CONCURRENCY": "1", "JOB_VISIBILITY_TIMEOUT_SECONDS": "600"]
         let first = try await startConsumingWorker(settings.merging(["WORKER_SHUTDOWN_GRACE_SECONDS": "1"]) { $1 })
-        let job = try await queue.enqueue(type: "ping", params: #"{"sleep_ms": 8000}"#)
+        // Long enough to be seen running by a stalled test and to outlast the 1 s grace.
+        let job = try await queue.enqueue(type: "ping", params: #"{"sleep_ms": 30000}"#)
         #expect(try await waitUntil { try await queue.record(job.id)?.status == .running }, "\(first.output)")
         first.signal(SIGTERM)
         #expect(await first.waitForExit(limit: Patience.generous) == 0, "\(first.output)")
@@ -187,7 +195,8 @@ struct WorkerProcessTests {
         try await queue.prepare()
         // Short jobs grow the runner's batches; the slow one holds its batch open (a batch's
         // outcomes are recorded together), so its batchmates stay running until the kill.
-        let jobs = (0..<300).map { index in JobQueue.NewJob(type: "ping", params: index == 100 ? #"{"sleep_ms": 8000}"# : "{}") }
+        // The slow one runs 30 s: a stalled test still finds it running before the kill.
+        let jobs = (0..<300).map { index in JobQueue.NewJob(type: "ping", params: index == 100 ? #"{"sleep_ms": 30000}"# : "{}") }
         let ids = try await queue.enqueue(jobs).map(\.id)
         let first = try startWorker(["WORKER_CONCURRENCY": "1"])
         #expect(try await waitUntil { try await queue.record(ids[100])?.status == .running }, "\(first.output)")
