@@ -1,8 +1,13 @@
 """Reference vectors for the Swift ARIMA tests (Tests/StockHubTests/Forecasting/ARIMATests.swift).
 
-Regenerate:  python3 Tests/Vectors/arima/generate.py   (from the repository root; deterministic)
+Regenerate from the repository root (deterministic; these pins reproduce the committed files byte for byte):
+    python3 -m venv /tmp/vec-venv
+    /tmp/vec-venv/bin/pip install numpy==2.4.6 scipy==1.17.1 pandas==2.3.3 statsmodels==0.15.0 pmdarima==2.1.1 scikit-learn==1.9.1
+    /tmp/vec-venv/bin/python Tests/Vectors/arima/generate.py
 Writes arima_fits.json (statsmodels fits, log-likelihoods, forecasts) and auto_arima.json
-(pmdarima stepwise choices). Only numeric outputs of the packages are stored.
+(pmdarima stepwise choices). Only numeric outputs of the packages are stored; "meta" records the
+versions of python and of every package the fits use (numpy, scipy, pandas, statsmodels, pmdarima,
+and scikit-learn, which pmdarima builds on).
 
 Conventions matched (statsmodels.tsa.arima.model.ARIMA, defaults): regression with ARIMA errors,
 trend 'c' = mean (d+D = 0), trend 't' = drift beta*t with t = 1..n (d+D = 1), no trend when
@@ -10,9 +15,9 @@ d+D >= 2; differencing kept in the state vector with an (approximately) diffuse 
 which equals the exact likelihood of the differenced series up to ~1e-10 relative; stationarity
 and invertibility enforced; sigma2 estimated; AICc = AIC + 2k(k+1)/(n-d-sD-k-1), k incl. sigma2.
 """
-import json, os, sys, warnings
+import json, os, platform, sys, warnings
 import numpy as np, pandas as pd
-import statsmodels, pmdarima
+import scipy, sklearn, statsmodels, pmdarima
 from statsmodels.tsa.arima.model import ARIMA
 
 warnings.filterwarnings("ignore")
@@ -133,8 +138,12 @@ for name, y in auto_series.items():
                   "with_intercept": bool(fit.with_intercept), "aicc": float(fit.aicc())})
     print(name, fit.order, fit.seasonal_order if m > 1 else "", fit.with_intercept, file=sys.stderr)
 
-meta = {"generated_by": "Tests/Vectors/arima/generate.py", "regenerate": "python3 Tests/Vectors/arima/generate.py",
-        "statsmodels": statsmodels.__version__, "pmdarima": pmdarima.__version__, "numpy": np.__version__}
+REGENERATE = ("python3 -m venv /tmp/vec-venv && /tmp/vec-venv/bin/pip install numpy==2.4.6 scipy==1.17.1 pandas==2.3.3 "
+              "statsmodels==0.15.0 pmdarima==2.1.1 scikit-learn==1.9.1 && /tmp/vec-venv/bin/python Tests/Vectors/arima/generate.py")
+meta = {"generated_by": "Tests/Vectors/arima/generate.py", "regenerate": REGENERATE,
+        "statsmodels": statsmodels.__version__, "pmdarima": pmdarima.__version__, "numpy": np.__version__,
+        "scipy": scipy.__version__, "pandas": pd.__version__, "scikit-learn": sklearn.__version__,
+        "python": platform.python_version()}
 ser = {k: [float(v) for v in series[k]] for k in series}
 with open(os.path.join(HERE, "arima_fits.json"), "w") as f:
     json.dump({"meta": meta, "series": ser, "fits": fits}, f, indent=1)

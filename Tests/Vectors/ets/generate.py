@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Reference vectors for the ETS tests (Tests/StockHubTests/Forecasting/ETSTests.swift).
 
-Regenerate from the repository root:
-    pip install statsmodels statsforecast pmdarima
-    python3 Tests/Vectors/ets/generate.py
+Regenerate from the repository root (these pins reproduce the committed file byte for byte):
+    python3 -m venv /tmp/vec-venv
+    /tmp/vec-venv/bin/pip install numpy==2.4.6 scipy==1.17.1 pandas==2.3.3 statsmodels==0.15.0 statsforecast==2.1.1 pmdarima==2.1.1
+    /tmp/vec-venv/bin/python Tests/Vectors/ets/generate.py
 
 Writes Tests/Vectors/ets/ets.json. Deterministic: real series are fixed windows of
 data/market/*.csv and pmdarima's bundled datasets; simulated series use fixed seeds.
+"versions" records python and every package used: numpy, scipy, pandas, statsmodels,
+statsforecast, pmdarima (datasets only).
 
 Conventions recorded in the JSON:
 - "season" lists the initial seasonal states in time order: season[i] applies to observation i
@@ -21,11 +24,13 @@ Conventions recorded in the JSON:
 """
 import json
 import os
+import platform
 import warnings
 
 import numpy as np
 import pandas as pd
 import pmdarima
+import scipy
 import statsforecast
 import statsmodels
 from statsforecast.models import AutoETS
@@ -157,9 +162,12 @@ def main():
     automatic = [statsforecast_case(name) for name in SERIES]
     out = {
         "generated_by": "Tests/Vectors/ets/generate.py",
-        "regenerate": "pip install statsmodels statsforecast pmdarima && python3 Tests/Vectors/ets/generate.py",
+        "regenerate": "python3 -m venv /tmp/vec-venv && /tmp/vec-venv/bin/pip install numpy==2.4.6 scipy==1.17.1 "
+                      "pandas==2.3.3 statsmodels==0.15.0 statsforecast==2.1.1 pmdarima==2.1.1 "
+                      "&& /tmp/vec-venv/bin/python Tests/Vectors/ets/generate.py",
         "versions": {"statsmodels": statsmodels.__version__, "statsforecast": statsforecast.__version__,
-                     "pmdarima": pmdarima.__version__, "numpy": np.__version__},
+                     "pmdarima": pmdarima.__version__, "numpy": np.__version__,
+                     "scipy": scipy.__version__, "pandas": pd.__version__, "python": platform.python_version()},
         "horizon": HORIZON, "levels": [level / 100 for level in LEVELS],
         "series": {name: {"y": list(map(float, y)), "period": m} for name, (y, m) in SERIES.items()},
         "fixed": fixed,
