@@ -1,8 +1,9 @@
 import Foundation
 
 /// SplitMix64 (Steele, Lea & Flood 2014): a small, fast generator with a 64-bit state, so
-/// simulated intervals are reproducible from a seed without Foundation's global generator.
-struct SplitMix64 {
+/// simulated intervals (and tests' random samples) are reproducible from a seed without
+/// Foundation's global generator.
+struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
     init(seed: UInt64) { state = seed }
 
