@@ -30,10 +30,13 @@ let package = Package(
         .systemLibrary(name: "CXGBoost", pkgConfig: "xgboost", providers: [.apt(["libxgboost-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
+        // Pure models and evaluation: nothing but Foundation and the numeric libraries, so no I/O
+        // can creep in.
+        .target(name: "Forecasting", dependencies: ["CXGBoost", "COpenBLAS"]),
         .target(
             name: "Shared",
             dependencies: [
-                "CHiredis", "CLibPQ", "CCurl", "CXGBoost", "COpenBLAS",
+                "Forecasting", "CHiredis", "CLibPQ", "CCurl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -67,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "Trainer",
             dependencies: [
-                "Shared",
+                "Forecasting", "Shared",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -81,7 +84,7 @@ let package = Package(
         .testTarget(
             name: "StockHubTests",
             dependencies: [
-                "Shared", "WebAPI",
+                "Forecasting", "Shared", "WebAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),

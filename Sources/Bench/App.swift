@@ -122,19 +122,23 @@ struct QueueBench: AsyncParsableCommand {
     @Option(help: "Symbols the predict jobs cycle through (bundled data).") var symbols = "MSFT,SPX,IXIC"
 
     func validate() throws {
-        guard ["ping", "predict"].contains(type) else { throw ValidationError("--type must be ping or predict") }
+        guard ["ping", PredictRequest.jobType].contains(type) else { throw ValidationError("--type must be ping or predict") }
+        for symbol in symbols.split(separator: ",") {
+            do { _ = try PredictRequest(symbol: String(symbol)) } catch { throw ValidationError("--symbols: \(error)") }
+        }
     }
 
+    /// Each predict job its own request, not deduplicated: the benchmark measures the work.
     func params(_ index: Int) -> String {
-        guard type == "predict" else { return "{}" }
+        guard type == PredictRequest.jobType else { return "{}" }
         let list = symbols.split(separator: ",")
-        return #"{"symbol": "\#(list[index % list.count])"}"#
+        return (try? PredictRequest(symbol: String(list[index % list.count])).params) ?? "{}"
     }
 
     func run() async throws {
         let endpoint = try RedisEndpoint(url: ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379/0")
         let redis = RedisClient(settings: RedisClientSettings(endpoint: endpoint, poolSize: 16))
-        let queue = JobQueue(redis: redis, keys: RedisKeys.Queue(namespace: namespace))
+        let queue = JobQueue(redis: redis, keys: RedisKeys(namespace: namespace).queue)
         try await queue.prepare()
 
         // Throughput: enqueue everything (4 producers, 100 jobs per round trip, so the producer

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Forecasting
 import Logging
 import Shared
 

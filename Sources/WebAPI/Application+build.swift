@@ -31,18 +31,18 @@ struct AppDependencies: Sendable {
             secret = (0..<4).map { _ in UUID().uuidString }.joined()
             logger.warning("JWT_SECRET is not set: using a random per-process secret; tokens die with this process and no other process accepts them")
         }
-        let watcher = RevocationWatcher(endpoint: settings.redis, logger: logger)
+        let watcher = RevocationWatcher(endpoint: settings.redis, keys: settings.redisKeys, logger: logger)
         return AppDependencies(
             settings: settings, clients: clients,
             users: UserRepository(db: clients.postgres),
             hasher: PasswordHasher(cost: settings.bcryptCost),
             tokens: await AccessTokens(secret: secret, issuer: settings.jwtIssuer, lifetime: TimeInterval(settings.accessTokenExpireMinutes * 60)),
-            revocations: TokenRevocations(redis: clients.redis, watcher: watcher),
+            revocations: TokenRevocations(redis: clients.redis, keys: settings.redisKeys, watcher: watcher),
             revocationWatcher: watcher,
-            queue: JobQueue(redis: clients.redis, keys: RedisKeys.Queue(namespace: settings.redisNamespace),
+            queue: JobQueue(redis: clients.redis, keys: settings.redisKeys.queue,
                             settings: JobQueueSettings(maxAttempts: settings.jobMaxAttempts,
                                                        visibilityTimeout: .seconds(settings.jobVisibilityTimeoutSeconds))),
-            jobEvents: JobEventHub(endpoint: settings.redis, keys: RedisKeys.Queue(namespace: settings.redisNamespace), logger: logger))
+            jobEvents: JobEventHub(endpoint: settings.redis, keys: settings.redisKeys.queue, logger: logger))
     }
 }
 
@@ -64,6 +64,8 @@ func buildApplication(_ dependencies: AppDependencies, logger: Logger, extraServ
 func buildRouter(_ dependencies: AppDependencies) -> (Router<AppRequestContext>, [RouteTable.Entry]) {
     let settings = dependencies.settings
     let router = Router(context: AppRequestContext.self)
+    // Outermost, so error answers (made by the boundary) carry the CORS headers too.
+    router.add(middleware: CORSPolicyMiddleware(origins: settings.corsOrigins))
     router.add(middleware: RequestBoundaryMiddleware())
     let routes = RouteTable(router: router, authenticator: RequestAuthenticator(
         tokens: dependencies.tokens, revocations: dependencies.revocations, users: dependencies.users, adminAPIKey: settings.adminAPIKey))
@@ -76,7 +78,9 @@ func buildRouter(_ dependencies: AppDependencies) -> (Router<AppRequestContext>,
         registrations: AttemptThrottle(redis: dependencies.clients.redis, limit: settings.registrationsPerHour, windowSeconds: 3600)
     ).addRoutes(to: routes)
     JobsController(queue: dependencies.queue, events: dependencies.jobEvents).addRoutes(to: routes)
-    PredictionsController(queue: dependencies.queue, settings: settings, localTTL: dependencies.localPredictionTTL).addRoutes(to: routes)
+    PredictionsController(queue: dependencies.queue,
+                          cache: PredictionCache(redis: dependencies.clients.redis, keys: settings.redisKeys, modelVersion: settings.modelVersion),
+                          settings: settings, localTTL: dependencies.localPredictionTTL).addRoutes(to: routes)
     AdminController(users: dependencies.users, queue: dependencies.queue).addRoutes(to: routes)
     return (router, routes.entries)
 }

@@ -18,13 +18,14 @@ struct WorkerCommand: AsyncParsableCommand {
         let clients = SystemClients(settings: settings, applicationName: "stockhub-worker")
 
         let queue = JobQueue(
-            redis: clients.redis, keys: RedisKeys.Queue(namespace: settings.redisNamespace),
+            redis: clients.redis, keys: settings.redisKeys.queue,
             settings: JobQueueSettings(maxAttempts: settings.jobMaxAttempts,
                                        visibilityTimeout: .seconds(settings.jobVisibilityTimeoutSeconds)))
         let handlers: [any JobHandler] = [
             PingJob(),
-            PredictJob(marketData: FileMarketData(directory: settings.marketDataDirectory), redis: clients.redis,
-                       namespace: settings.redisNamespace, modelVersion: settings.modelVersion),
+            PredictJob(marketData: FileMarketData(directory: settings.marketDataDirectory),
+                       cache: PredictionCache(redis: clients.redis, keys: settings.redisKeys, modelVersion: settings.modelVersion),
+                       modelVersion: settings.modelVersion),
         ]
         let worker = WorkerService(
             queue: queue,

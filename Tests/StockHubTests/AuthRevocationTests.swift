@@ -54,8 +54,8 @@ struct AuthRevocationTests {
         let issued = try await dependencies.tokens.issue(for: UUID())
         let kept = try await dependencies.tokens.issue(for: UUID())
         // Revoked before the watcher below exists: no message will ever reach it.
-        try await TokenRevocations(redis: dependencies.clients.redis).revoke(issued.claims)
-        let watcher = RevocationWatcher(endpoint: dependencies.settings.redis, logger: Logger(label: "test"))
+        try await TokenRevocations(redis: dependencies.clients.redis, keys: dependencies.settings.redisKeys).revoke(issued.claims)
+        let watcher = RevocationWatcher(endpoint: dependencies.settings.redis, keys: dependencies.settings.redisKeys, logger: Logger(label: "test"))
         try await Self.running(watcher) {
             try await Self.waitUntilSynced(watcher)
             // nil ("ask Redis") while a message of a parallel test is unread: wait for an answer.
@@ -70,14 +70,15 @@ struct AuthRevocationTests {
     @Test func withoutASubscriptionEveryCheckAsksRedis() async throws {
         let dependencies = try await WebAPIRouteTests.liveDependencies(["JWT_SECRET": AuthTests.secret])
         // The watcher's Redis is unreachable, so it never syncs; the revocation list's Redis works.
-        let watcher = RevocationWatcher(endpoint: try RedisEndpoint(url: "redis://127.0.0.1:\(try freePort())/0"), logger: Logger(label: "test"))
-        let revocations = TokenRevocations(redis: dependencies.clients.redis, watcher: watcher)
+        let keys = dependencies.settings.redisKeys
+        let watcher = RevocationWatcher(endpoint: try RedisEndpoint(url: "redis://127.0.0.1:\(try freePort())/0"), keys: keys, logger: Logger(label: "test"))
+        let revocations = TokenRevocations(redis: dependencies.clients.redis, keys: keys, watcher: watcher)
         let issued = try await dependencies.tokens.issue(for: UUID())
         try await Self.running(watcher) {
             #expect(!watcher.isSynced && watcher.lookup(issued.claims.jti.value) == nil)
             #expect(try await revocations.isRevoked(issued.claims) == false)
             // Revoked by another process whose message this one never gets: Redis still says so.
-            try await dependencies.clients.redis.command("SET", RedisArgument(RedisKeys.revokedToken(issued.claims.jti.value)), "1", "EX", "60")
+            try await dependencies.clients.redis.command("SET", RedisArgument(keys.revokedToken(issued.claims.jti.value)), "1", "EX", "60")
             #expect(try await revocations.isRevoked(issued.claims) == true)
         }
     }

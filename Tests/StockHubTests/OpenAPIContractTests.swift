@@ -1,3 +1,4 @@
+@testable import Forecasting
 import Foundation
 import HTTPTypes
 import Hummingbird

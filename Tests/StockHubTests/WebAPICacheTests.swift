@@ -63,7 +63,7 @@ struct WebAPICacheTests {
         remembering.localPredictionTTL = .seconds(3600)
         var forgetting = remembering
         forgetting.localPredictionTTL = .milliseconds(100)
-        let key = RedisKeys.prediction(namespace: namespace, modelVersion: remembering.settings.modelVersion, symbol: "MSFT")
+        let key = RedisKeys(namespace: namespace).prediction(modelVersion: remembering.settings.modelVersion, symbol: "MSFT")
         let redis = remembering.clients.redis
         let first = #"{"symbol":"MSFT","model_version":"v1","note":"first"}"#
         let second = #"{"symbol":"MSFT","model_version":"v1","note":"second"}"#

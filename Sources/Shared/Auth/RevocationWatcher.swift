@@ -27,6 +27,7 @@ public final class RevocationWatcher: Service, Sendable {
     }
 
     private let endpoint: RedisEndpoint
+    private let keys: RedisKeys
     private let logger: Logger
     private let pingEvery: Duration
     private let pingTimeout: Duration
@@ -38,8 +39,9 @@ public final class RevocationWatcher: Service, Sendable {
     private let draining = Atomic<Bool>(false)
     private let thread = NIOThreadPool(numberOfThreads: 1)
 
-    public init(endpoint: RedisEndpoint, logger: Logger, pingEvery: Duration = .seconds(1), pingTimeout: Duration = .seconds(2)) {
+    public init(endpoint: RedisEndpoint, keys: RedisKeys, logger: Logger, pingEvery: Duration = .seconds(1), pingTimeout: Duration = .seconds(2)) {
         self.endpoint = endpoint
+        self.keys = keys
         self.logger = logger
         self.pingEvery = pingEvery
         self.pingTimeout = pingTimeout
@@ -112,12 +114,12 @@ public final class RevocationWatcher: Service, Sendable {
         }
         // The confirmation is read before loading the index: anything revoked from here on
         // arrives as a message, anything before is in the index.
-        _ = try subscription.pipeline([["SUBSCRIBE", RedisArgument(TokenRevocations.channel)]])
+        _ = try subscription.pipeline([["SUBSCRIBE", RedisArgument(keys.revocationChannel)]])
         let loader = try RedisConnection(endpoint: endpoint, connectTimeout: .seconds(2), commandTimeout: .seconds(5))
         let now = Int(Date().timeIntervalSince1970)
         let replies = try loader.pipeline([
-            ["ZREMRANGEBYSCORE", RedisArgument(TokenRevocations.index), "-inf", RedisArgument("(" + String(now))],
-            ["ZRANGE", RedisArgument(TokenRevocations.index), "0", "-1", "WITHSCORES"],
+            ["ZREMRANGEBYSCORE", RedisArgument(keys.revokedIndex), "-inf", RedisArgument("(" + String(now))],
+            ["ZRANGE", RedisArgument(keys.revokedIndex), "0", "-1", "WITHSCORES"],
         ])
         loader.close()
         guard let flat = replies[1].array else { throw RedisError.unexpectedReply(command: "ZRANGE", reply: "\(replies[1])") }

@@ -8,14 +8,13 @@ import Foundation
 /// `RevocationWatcher` loads when it (re)subscribes), and a pub/sub message (what keeps every
 /// watcher current). With a synced watcher, `isRevoked` answers from memory.
 public struct TokenRevocations: Sendable {
-    static let channel = "stockhub:auth:revocations"
-    static let index = "stockhub:auth:revoked-index"
-
     let redis: RedisClient
+    let keys: RedisKeys
     let watcher: RevocationWatcher?
 
-    public init(redis: RedisClient, watcher: RevocationWatcher? = nil) {
+    public init(redis: RedisClient, keys: RedisKeys, watcher: RevocationWatcher? = nil) {
         self.redis = redis
+        self.keys = keys
         self.watcher = watcher
     }
 
@@ -26,11 +25,11 @@ public struct TokenRevocations: Sendable {
         let until = now.addingTimeInterval(TimeInterval(remaining))
         let expiry = String(Int(until.timeIntervalSince1970.rounded(.up)))
         let replies = try await redis.pipeline([
-            ["SET", RedisArgument(RedisKeys.revokedToken(jti)), "1", "EX", RedisArgument(remaining)],
-            ["ZADD", RedisArgument(Self.index), RedisArgument(expiry), RedisArgument(jti)],
+            ["SET", RedisArgument(keys.revokedToken(jti)), "1", "EX", RedisArgument(remaining)],
+            ["ZADD", RedisArgument(keys.revokedIndex), RedisArgument(expiry), RedisArgument(jti)],
             // Trimmed here so the index stays as small as the set of live revoked tokens.
-            ["ZREMRANGEBYSCORE", RedisArgument(Self.index), "-inf", RedisArgument("(" + String(Int(now.timeIntervalSince1970)))],
-            ["PUBLISH", RedisArgument(Self.channel), RedisArgument("\(jti) \(expiry)")],
+            ["ZREMRANGEBYSCORE", RedisArgument(keys.revokedIndex), "-inf", RedisArgument("(" + String(Int(now.timeIntervalSince1970)))],
+            ["PUBLISH", RedisArgument(keys.revocationChannel), RedisArgument("\(jti) \(expiry)")],
         ])
         for (reply, command) in zip(replies, ["SET", "ZADD", "ZREMRANGEBYSCORE", "PUBLISH"]) {
             if case .error(let message) = reply { throw RedisError.replyError(command: command, message: message) }
@@ -40,6 +39,6 @@ public struct TokenRevocations: Sendable {
 
     public func isRevoked(_ claims: AccessClaims) async throws -> Bool {
         if let known = watcher?.lookup(claims.jti.value) { return known }
-        return try await redis.command("EXISTS", RedisArgument(RedisKeys.revokedToken(claims.jti.value))).int == 1
+        return try await redis.command("EXISTS", RedisArgument(keys.revokedToken(claims.jti.value))).int == 1
     }
 }

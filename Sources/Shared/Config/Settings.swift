@@ -61,6 +61,8 @@ public struct Settings: Sendable {
     public var dependencyCheckSeconds: Int
 
     public var isProduction: Bool { environment == .production }
+    /// Every Redis key, under `REDIS_NAMESPACE`.
+    public var redisKeys: RedisKeys { RedisKeys(namespace: redisNamespace) }
 }
 
 /// One bad setting: the variable and what is wrong with it.

@@ -1,26 +1,37 @@
-/// Every Redis key StockHub uses, in one place. All live under `stockhub:`.
-public enum RedisKeys {
+/// Every Redis key StockHub uses, in one place, all under one namespace (`REDIS_NAMESPACE`,
+/// `stockhub` by default), so several deployments or test runs can share one Redis.
+public struct RedisKeys: Sendable, Equatable {
+    public let namespace: String
+    public init(namespace: String = "stockhub") { self.namespace = namespace }
+
+    // MARK: Auth
+
     /// A revoked access token's id; the key expires when the token would have.
-    public static func revokedToken(_ jti: String) -> String { "stockhub:auth:revoked:\(jti)" }
+    public func revokedToken(_ jti: String) -> String { "\(namespace):auth:revoked:\(jti)" }
+    /// Revoked ids scored by expiry: what a revocation watcher loads when it (re)subscribes.
+    public var revokedIndex: String { "\(namespace):auth:revoked-index" }
+    /// Pub/sub channel announcing each revocation (`jti expiry`) to every web process.
+    public var revocationChannel: String { "\(namespace):auth:revocations" }
 
     /// Failed logins for one account (keyed by a hash of the lower-cased login, so usernames
     /// never appear in Redis) within the current window.
-    public static func loginFailuresForAccount(_ accountHash: String) -> String { "stockhub:throttle:login:account:\(accountHash)" }
-
+    public func loginFailuresForAccount(_ accountHash: String) -> String { "\(namespace):throttle:login:account:\(accountHash)" }
     /// Failed logins from one client address within the current window.
-    public static func loginFailuresForAddress(_ address: String) -> String { "stockhub:throttle:login:addr:\(address)" }
-
+    public func loginFailuresForAddress(_ address: String) -> String { "\(namespace):throttle:login:addr:\(address)" }
     /// Registrations attempted from one client address within the current window.
-    public static func registrationsForAddress(_ address: String) -> String { "stockhub:throttle:register:addr:\(address)" }
+    public func registrationsForAddress(_ address: String) -> String { "\(namespace):throttle:register:addr:\(address)" }
 
-    /// A cached forecast document for a symbol and model version (expires after 60 minutes).
-    public static func prediction(namespace: String, modelVersion: String, symbol: String) -> String {
-        "\(namespace):prediction:\(modelVersion):\(symbol)"
-    }
+    // MARK: Predictions
 
-    /// The job queue's keys under one namespace (`stockhub` in production; tests use their own
-    /// so they can run side by side on one Redis).
-    public struct Queue: Sendable {
+    /// A cached forecast document for a symbol and model version (see `PredictionCache`).
+    public func prediction(modelVersion: String, symbol: String) -> String { "\(namespace):prediction:\(modelVersion):\(symbol)" }
+
+    // MARK: Jobs
+
+    public var queue: Queue { Queue(namespace: namespace) }
+
+    /// The job queue's keys under one namespace.
+    public struct Queue: Sendable, Equatable {
         public let namespace: String
         public init(namespace: String = "stockhub") { self.namespace = namespace }
 

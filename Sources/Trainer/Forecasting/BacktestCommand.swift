@@ -1,4 +1,5 @@
 import ArgumentParser
+import Forecasting
 import Foundation
 import Shared
 

@@ -10,8 +10,7 @@ final class OutputWriter {
 
     init(format: OutputFormat) {
         self.format = format
-        encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder = APIJSON.encoder()
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     }
 

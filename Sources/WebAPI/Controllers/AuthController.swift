@@ -72,7 +72,7 @@ struct AuthController {
 
     private func register(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let address = ClientAddress.of(request, context, trustProxy: settings.trustProxy)
-        let throttleKeys = [RedisKeys.registrationsForAddress(address)]
+        let throttleKeys = [settings.redisKeys.registrationsForAddress(address)]
         if let wait = try await throttle(registrations, throttleKeys, context.logger) {
             throw APIError.tooManyRequests("Too many registrations from this address; try again later.", retryAfterSeconds: wait)
         }
@@ -101,8 +101,8 @@ struct AuthController {
         let body = try await JSONInput.decode(LoginRequest.self, from: request, limit: settings.maxBodyBytes)
         let login = try body.accountName()
         let address = ClientAddress.of(request, context, trustProxy: settings.trustProxy)
-        let accountKey = RedisKeys.loginFailuresForAccount(Self.accountHash(login))
-        let throttleKeys = [accountKey, RedisKeys.loginFailuresForAddress(address)]
+        let accountKey = settings.redisKeys.loginFailuresForAccount(Self.accountHash(login))
+        let throttleKeys = [accountKey, settings.redisKeys.loginFailuresForAddress(address)]
         if let wait = try await throttle(loginFailures, throttleKeys, context.logger) {
             throw APIError.tooManyRequests("Too many failed logins; try again later.", retryAfterSeconds: wait)
         }
@@ -163,19 +163,6 @@ struct AuthController {
 
     static func accountHash(_ login: String) -> String {
         SHA256Hex.of(login.lowercased())
-    }
-}
-
-/// The client's address for throttling: the TCP peer, or behind a PaaS router that appends the
-/// real client to `X-Forwarded-For`, that header's last entry (earlier entries are client-supplied).
-enum ClientAddress {
-    static func of(_ request: Request, _ context: AppRequestContext, trustProxy: Bool) -> String {
-        if trustProxy, let forwarded = request.headers[.forwardedFor],
-           let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces),
-           !last.isEmpty, last.count <= 64, last.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == ":" }) {
-            return last
-        }
-        return context.peerAddress ?? "unknown"
     }
 }
 

@@ -75,9 +75,7 @@ struct JobsController {
         let first = try await record(context)
         let updates = events.events(for: first.id)  // subscribe before reading again: nothing missed
         let queue = self.queue
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        let encoder = APIJSON.encoder()
         @Sendable func frame(_ record: JobRecord) throws -> ByteBuffer {
             let json = try encoder.encode(JobDocument(record))
             return ByteBuffer(string: "event: job\ndata: \(String(decoding: json, as: UTF8.self))\n\n")

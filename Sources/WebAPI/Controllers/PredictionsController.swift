@@ -8,6 +8,7 @@ import Shared
 /// (never a hang), a deliberate choice over computing inline in the web process.
 struct PredictionsController {
     let queue: JobQueue
+    let cache: PredictionCache
     let settings: Settings
     /// Cached documents as the bytes Redis holds, served as they are (no re-encoding): a hot
     /// symbol costs one Redis GET per `localTTL` per process instead of one per request.
@@ -35,19 +36,19 @@ struct PredictionsController {
     }
 
     private func prediction(_ context: AppRequestContext) async throws -> Response {
-        let symbol: String
-        do { symbol = try MarketSymbol.parse(PathParameter.string(context, "symbol")) } catch {
+        let request: PredictRequest
+        do { request = try PredictRequest(symbol: PathParameter.string(context, "symbol")) } catch {
             throw APIError.badRequest(field: "symbol", "\(error).")
         }
         do {
-            let cacheKey = RedisKeys.prediction(namespace: queue.keys.namespace, modelVersion: settings.modelVersion, symbol: symbol)
+            let cacheKey = cache.key(for: request.symbol)
             if let document = documents.value(for: cacheKey) { return Self.documentResponse(document) }
-            if case .bulk(let cached) = try await queue.redis.command("GET", RedisArgument(cacheKey)) {
+            if let cached = try await cache.document(for: request.symbol) {
                 let document = ByteBuffer(bytes: cached)
                 documents.insert(document, for: cacheKey, expires: .now + localTTL, cost: document.readableBytes)
                 return Self.documentResponse(document)
             }
-            let job = try await enqueue(symbol)
+            let job = try await enqueue(request)
             return try JSONBody.response(
                 Accepted(jobID: job.id, status: "queued", statusURL: "/api/jobs/\(job.id)", deduplicated: job.deduplicated),
                 status: .accepted, headers: [.location: "/api/jobs/\(job.id)", .retryAfter: "1"])
@@ -65,9 +66,9 @@ struct PredictionsController {
     }
 
     /// One job per symbol; equal requests in flight share a job (the dedup key is symbol + model version).
-    private func enqueue(_ symbol: String) async throws -> JobQueue.Enqueued {
-        let params = String(decoding: try JSONEncoder().encode(["symbol": symbol]), as: UTF8.self)
-        return try await queue.enqueue(type: "predict", params: params, dedupKey: "predict:\(settings.modelVersion):\(symbol)")
+    private func enqueue(_ request: PredictRequest) async throws -> JobQueue.Enqueued {
+        let job = request.job(modelVersion: settings.modelVersion)
+        return try await queue.enqueue(type: job.type, params: job.params, dedupKey: job.dedupKey)
     }
 
     struct PrecomputeResult: Encodable {
@@ -92,9 +93,9 @@ struct PredictionsController {
         let (valid, invalid) = try Self.symbolList(request.uri.queryParameters.get("symbols").map { String($0) })
         var jobs: [PrecomputeResult.Job] = []
         do {
-            for symbol in valid {
-                let job = try await enqueue(symbol)
-                jobs.append(.init(symbol: symbol, jobID: job.id, deduplicated: job.deduplicated))
+            for request in valid {
+                let job = try await enqueue(request)
+                jobs.append(.init(symbol: request.symbol, jobID: job.id, deduplicated: job.deduplicated))
             }
         } catch let error as RedisError {
             throw APIError.serviceUnavailable("The job queue cannot be reached (\(error)); try again shortly.", retryAfterSeconds: 10)
@@ -102,10 +103,10 @@ struct PredictionsController {
         return try JSONBody.response(PrecomputeResult(jobs: jobs, invalid: invalid), status: .accepted)
     }
 
-    /// The `symbols` parameter of a precompute request: the valid symbols (upper-cased, each
+    /// The `symbols` parameter of a precompute request: a request per valid symbol (each
     /// once) and the entries that are not symbols. Empty entries are skipped and spaces around
     /// entries trimmed. A 400 when the list is missing, has more than 50 entries, or holds no symbol.
-    static func symbolList(_ list: String?) throws(APIError) -> (valid: [String], invalid: [PrecomputeResult.Invalid]) {
+    static func symbolList(_ list: String?) throws(APIError) -> (valid: [PredictRequest], invalid: [PrecomputeResult.Invalid]) {
         guard let list, !list.isEmpty else {
             throw APIError.badRequest(field: "symbols", "symbols is required: a comma-separated list such as AAPL,MSFT.")
         }
@@ -113,12 +114,12 @@ struct PredictionsController {
         guard requested.count <= maxPrecomputeSymbols else {
             throw APIError.badRequest(field: "symbols", "At most \(maxPrecomputeSymbols) symbols per call, got \(requested.count).")
         }
-        var valid: [String] = []
+        var valid: [PredictRequest] = []
         var invalid: [PrecomputeResult.Invalid] = []
         for text in requested {
             do {
-                let symbol = try MarketSymbol.parse(text)
-                if !valid.contains(symbol) { valid.append(symbol) }
+                let request = try PredictRequest(symbol: text)
+                if !valid.contains(request) { valid.append(request) }
             } catch {
                 invalid.append(.init(symbol: String(text.prefix(20)), reason: "\(error)"))
             }

@@ -50,18 +50,6 @@ struct SystemController {
     }
 }
 
-/// JSON responses in one style: snake_case keys written out by the types, sorted for stable output.
-enum JSONBody {
-    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        var fields = headers
-        fields[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
-    }
-}
-
 /// The API's contract, `openapi.yaml`, read once at start from the resources bundled with the binary.
 struct OpenAPIDocument: Sendable {
     let text: String?

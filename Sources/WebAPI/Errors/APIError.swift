@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import Shared
 
 /// The one error type every route throws. It becomes an RFC 9457 `application/problem+json`
 /// body at one boundary (`RequestBoundaryMiddleware`), so every error has the same shape.
@@ -65,9 +66,7 @@ extension APIError {
     func response(path: String, requestID: String) -> Response {
         let document = ProblemDocument(type: typeURI, title: title, status: Int(status.code), detail: detail,
                                        instance: path, field: field, requestID: requestID)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = (try? encoder.encode(document)) ?? Data(#"{"title":"Internal error","status":500}"#.utf8)
+        let body = (try? APIJSON.encoder().encode(document)) ?? Data(#"{"title":"Internal error","status":500}"#.utf8)
         var fields = headers
         fields[.contentType] = "application/problem+json"
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))

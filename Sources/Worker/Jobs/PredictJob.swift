@@ -6,20 +6,15 @@ import Shared
 /// prediction cache (60 min) and returns it as the job's result. Idempotent: a rerun
 /// overwrites the same cache key with an equal document.
 struct PredictJob: JobHandler {
-    let type = "predict"
+    let type = PredictRequest.jobType
     let marketData: FileMarketData
-    let redis: RedisClient
-    let namespace: String
+    let cache: PredictionCache
     let modelVersion: String
-
-    static let cacheSeconds = 3600
-
-    struct Params: Decodable { let symbol: String }
 
     func run(params: String, progress: @escaping @Sendable (Double, String) async -> Void) async throws -> String {
         let symbol: String
         do {
-            symbol = try MarketSymbol.parse(try JSONDecoder().decode(Params.self, from: Data(params.utf8)).symbol)
+            symbol = try PredictRequest(params: params).symbol
         } catch {
             throw JobFailure.permanent("predict params are not valid: \(error)")
         }
@@ -43,8 +38,7 @@ struct PredictJob: JobHandler {
         }
         let json = try ForecastDocument.encoder().encode(document)
         await progress(0.9, "caching the forecast")
-        try await redis.command("SET", RedisArgument(RedisKeys.prediction(namespace: namespace, modelVersion: modelVersion, symbol: symbol)),
-                                RedisArgument(bytes: Array(json)), "EX", RedisArgument(Self.cacheSeconds))
+        try await cache.store(Array(json), for: symbol)
         return String(decoding: json, as: UTF8.self)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Shared
+@testable import Forecasting
 
 // Reference vectors: Tests/Vectors/arima/generate.py (statsmodels ARIMA fits and pmdarima
 // auto_arima choices; versions recorded in the JSON files).

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Shared
+@testable import Forecasting
 
 /// Reference vectors from statsmodels' ETSModel and statsforecast's AutoETS; see
 /// Tests/Vectors/ets/generate.py for how they were made and the conventions they follow.

@@ -1,5 +1,5 @@
 import Foundation
-@testable import Shared
+@testable import Forecasting
 import Testing
 
 @Suite("Forecasting core: baselines, metrics, backtest, ensemble, artifacts")

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Shared
+@testable import Forecasting
 
 // Reference vectors: Tests/Vectors/prophet/generate.py (PyPI prophet's MAP fit and predict, on
 // real log and raw closes and on simulated series with known changepoints; versions in the JSON).

@@ -1,3 +1,4 @@
+import Forecasting
 import Foundation
 
 /// What `GET /api/predictions/{symbol}` returns and the predict job writes to the cache.
@@ -136,10 +137,5 @@ public struct ForecastDocument: Sendable, Codable, Equatable {
                                 generatedAt: now, history: history, models: models)
     }
 
-    public static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }
+    public static func encoder() -> JSONEncoder { APIJSON.encoder() }
 }
