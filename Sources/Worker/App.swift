@@ -21,11 +21,13 @@ struct WorkerCommand: AsyncParsableCommand {
             redis: clients.redis, keys: settings.redisKeys.queue,
             settings: JobQueueSettings(maxAttempts: settings.jobMaxAttempts,
                                        visibilityTimeout: .seconds(settings.jobVisibilityTimeoutSeconds)))
+        let marketData = FileMarketData(directory: settings.marketDataDirectory)
+        let cache = PredictionCache(redis: clients.redis, keys: settings.redisKeys, modelVersion: settings.modelVersion)
+        let store = ModelStore(storage: clients.storage, modelVersion: settings.modelVersion)
         let handlers: [any JobHandler] = [
             PingJob(),
-            PredictJob(marketData: FileMarketData(directory: settings.marketDataDirectory),
-                       cache: PredictionCache(redis: clients.redis, keys: settings.redisKeys, modelVersion: settings.modelVersion),
-                       modelVersion: settings.modelVersion),
+            PredictJob(marketData: marketData, cache: cache, models: ModelProvider(store: store, logger: logger), modelVersion: settings.modelVersion),
+            TrainJob(marketData: marketData, cache: cache, store: store, modelVersion: settings.modelVersion),
         ]
         let worker = WorkerService(
             queue: queue,

@@ -50,10 +50,13 @@ struct WebAPICacheTests {
         await #expect(throws: TokenRejection.expired) {
             try await tokens.verify(issued.token, now: issued.expiresAt.addingTimeInterval(31))
         }
-        // A changed signature is a different string: verified (and refused) from scratch.
-        var tampered = issued.token
-        tampered.removeLast()
-        tampered.append(issued.token.last == "A" ? "B" : "A")
+        // A changed signature is a different string: verified (and refused) from scratch. The
+        // signature's first character is changed, not its last: 43 base64url characters carry
+        // 32 bytes, so the last one has 2 unused bits and A-D (say) can decode to the same bytes.
+        let signatureStart = try #require(issued.token.lastIndex(of: ".")).utf16Offset(in: issued.token) + 1
+        var characters = Array(issued.token)
+        characters[signatureStart] = characters[signatureStart] == "A" ? "B" : "A"
+        let tampered = String(characters)
         await #expect(throws: TokenRejection.self) { try await tokens.verify(tampered) }
     }
 

@@ -27,9 +27,11 @@ public struct ForecastDocument: Sendable, Codable, Equatable {
         public let accuracy: Accuracy?
         public let trainedAt: Date
         public let observations: Int
+        /// `stored`: loaded from the symbol's trained artifacts; `fit`: fitted for this document.
+        public let source: TrainedModels.Source
 
         enum CodingKeys: String, CodingKey {
-            case name, spec, forecasts, accuracy, observations
+            case name, spec, forecasts, accuracy, observations, source
             case trainedAt = "trained_at"
         }
     }
@@ -61,9 +63,12 @@ public struct ForecastDocument: Sendable, Codable, Equatable {
     public let generatedAt: Date
     public let history: [HistoryPoint]
     public let models: [ModelForecast]
+    /// Why stored models were not used (unusable artifacts, storage down, newer data); absent
+    /// when they were or when none existed.
+    public var notes: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case symbol, history, models
+        case symbol, history, models, notes
         case asOf = "as_of"
         case lastClose = "last_close"
         case modelVersion = "model_version"
@@ -92,46 +97,34 @@ public struct ForecastDocument: Sendable, Codable, Equatable {
         }
     }
 
-    /// The forecast document for a series: every catalog model plus the ensemble, each with its
-    /// backtest accuracy.
+    /// The forecast document for a series, fitting every catalog model now (no stored models).
     public static func make(series: DailySeries, modelVersion: String, plan: BacktestPlan = backtestPlan,
                             catalog: ModelCatalog = ModelCatalog(), now: Date = Date()) throws(Unavailable) -> ForecastDocument {
-        let tooShort = Unavailable.tooShort(symbol: series.symbol, closes: series.closes.count)
-        guard let lastDate = series.dates.last, let lastClose = series.closes.last else { throw tooShort }
+        try make(series: series, modelVersion: modelVersion, trained: TrainedModels.fit(series: series, plan: plan, catalog: catalog, now: now), now: now)
+    }
+
+    /// The forecast document from trained models (fitted now or loaded from storage): every
+    /// model's forecasts from the series' last date, plus the ensemble weighted by the members'
+    /// backtest MASE. Cheap: no fitting.
+    public static func make(series: DailySeries, modelVersion: String, trained: TrainedModels, now: Date = Date()) throws(Unavailable) -> ForecastDocument {
+        guard let lastDate = series.dates.last, let lastClose = series.closes.last else {
+            throw .tooShort(symbol: series.symbol, closes: series.closes.count)
+        }
         let dates = TradingCalendar.days(after: lastDate, count: horizons.max()!)
         guard dates.count == horizons.max()! else { throw .lastDateMalformed(symbol: series.symbol, date: lastDate) }
-        let window = Array(series.closes.suffix(fitWindow))
-        // Under the default automatic scale choosing the members cannot fail.
-        guard let members = try? catalog.ensembleMembers(for: window) else { throw tooShort }
-        let report = Backtest.run(models: members, on: series.closes, plan: plan, ensemble: true)
 
-        func entry(_ name: String, _ fitted: any FittedModel) -> ModelForecast {
-            let forecast = fitted.forecast(horizon: horizons.max()!, levels: Backtest.levels)
+        func entry(_ member: TrainedModels.Member) -> ModelForecast {
+            let forecast = member.model.forecast(horizon: horizons.max()!, levels: Backtest.levels)
             let points = horizons.map { h in
                 Point(horizon: h, date: dates[h - 1], value: forecast.mean[h - 1],
                       lo80: forecast.intervals[0].lower[h - 1], hi80: forecast.intervals[0].upper[h - 1],
                       lo95: forecast.intervals[1].lower[h - 1], hi95: forecast.intervals[1].upper[h - 1])
             }
-            let accuracy = report.result(for: name).flatMap { result -> Accuracy? in
-                let scored = result.byHorizon.filter { horizons.contains($0.horizon) }
-                guard !scored.isEmpty else { return nil }
-                return Accuracy(origins: report.origins.count, step: plan.step, window: plan.window,
-                                failedOrigins: result.failedOrigins, horizons: scored)
-            }
-            return ModelForecast(name: name, spec: fitted.spec, forecasts: points, accuracy: accuracy, trainedAt: now, observations: window.count)
+            return ModelForecast(name: member.name, spec: member.model.spec, forecasts: points, accuracy: member.accuracy,
+                                 trainedAt: member.trainedAt, observations: trained.observations, source: member.source)
         }
-
-        // The final fits are independent of each other: fit them side by side.
-        let finalFits = parallelMap(members) { try? $0.fitAny(window) }
-        let fittedMembers = zip(members, finalFits).compactMap { model, fitted in fitted.map { (name: model.name, model: $0) } }
-        guard !fittedMembers.isEmpty else { throw tooShort }
-        var models = fittedMembers.map { entry($0.name, $0.model) }
-        // The ensemble's forecast weighs members by their backtest MASE over all origins; its
-        // accuracy above was scored with weights from earlier origins only.
-        let weights = EnsembleWeights.inverseSquaredMASE(fittedMembers.map { report.meanMASE($0.name) })
-        if fittedMembers.count > 1, let ensemble = FittedEnsemble(weighing: fittedMembers, by: weights) {
-            models.append(entry(Backtest.ensembleName, ensemble))
-        }
+        var models = trained.members.map(entry)
+        if let ensemble = trained.ensemble() { models.append(entry(ensemble)) }
         let history = zip(series.dates.suffix(60), series.closes.suffix(60)).map { HistoryPoint(date: $0, close: $1) }
         return ForecastDocument(symbol: series.symbol, asOf: lastDate, lastClose: lastClose, modelVersion: modelVersion,
                                 generatedAt: now, history: history, models: models)

@@ -1,14 +1,14 @@
 import Foundation
-import NIOPosix
 import Shared
 
-/// Forecasts one symbol with every model available, writes the forecast document to the
-/// prediction cache (60 min) and returns it as the job's result. Idempotent: a rerun
-/// overwrites the same cache key with an equal document.
+/// Forecasts one symbol with every model, from its stored training when that is sound and
+/// current (else fitted now and stored), writes the forecast document to the prediction cache
+/// and returns it as the job's result. Idempotent: a rerun overwrites the same keys.
 struct PredictJob: JobHandler {
     let type = PredictRequest.jobType
     let marketData: FileMarketData
     let cache: PredictionCache
+    let models: ModelProvider
     let modelVersion: String
 
     func run(params: String, progress: @escaping @Sendable (Double, String) async -> Void) async throws -> String {
@@ -18,27 +18,31 @@ struct PredictJob: JobHandler {
         } catch {
             throw JobFailure.permanent("predict params are not valid: \(error)")
         }
-        await progress(0.1, "loading prices for \(symbol)")
-        let series: DailySeries
+        let series = try await DailyHistory.load(symbol, from: marketData, progress: progress)
+        await progress(0.3, "loading \(symbol)'s trained models, or fitting and backtesting them")
         do {
-            series = try await marketData.daily(symbol)
-        } catch let error as MarketDataError {
-            throw JobFailure.permanent(error.description)  // no retry can make an unknown symbol known
-        }
-        await progress(0.3, "fitting models and backtesting them on \(symbol)'s history")
-        // Fitting is seconds of pure CPU at worst: keep it off the cooperative pool.
-        let modelVersion = modelVersion
-        let document: ForecastDocument
-        do {
-            document = try await NIOThreadPool.singleton.runIfActive {
-                try ForecastDocument.make(series: series, modelVersion: modelVersion)
-            }
+            let outcome = try await models.models(for: series)
+            var document = try ForecastDocument.make(series: series, modelVersion: modelVersion, trained: outcome.trained)
+            document.notes = outcome.notes.isEmpty ? nil : outcome.notes
+            await progress(0.9, "caching the forecast")
+            let json = Array(try ForecastDocument.encoder().encode(document))
+            try await cache.store(json, for: symbol)
+            return String(decoding: json, as: UTF8.self)
         } catch let reason as ForecastDocument.Unavailable {
             throw JobFailure.permanent(reason.description)
         }
-        let json = try ForecastDocument.encoder().encode(document)
-        await progress(0.9, "caching the forecast")
-        try await cache.store(Array(json), for: symbol)
-        return String(decoding: json, as: UTF8.self)
+    }
+}
+
+/// A job's daily closes: an unknown symbol is permanent (no retry can make it known).
+enum DailyHistory {
+    static func load(_ symbol: String, from marketData: FileMarketData,
+                     progress: @escaping @Sendable (Double, String) async -> Void) async throws -> DailySeries {
+        await progress(0.1, "loading prices for \(symbol)")
+        do {
+            return try await marketData.daily(symbol)
+        } catch let error as MarketDataError {
+            throw JobFailure.permanent(error.description)
+        }
     }
 }

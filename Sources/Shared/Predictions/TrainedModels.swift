@@ -1,0 +1,91 @@
+import Forecasting
+import Foundation
+
+/// The expensive half of a forecast document: every catalog model fitted on the symbol's
+/// recent window and scored by a rolling-origin backtest on its history. Fitted by a train or
+/// predict job, stored as artifacts (`ModelStore`), and turned into documents cheaply.
+public struct TrainedModels: Sendable {
+    public enum Source: String, Sendable, Codable, Equatable {
+        /// Loaded from the symbol's artifacts, written by an earlier training.
+        case stored
+        /// Fitted for the request at hand.
+        case fit
+    }
+
+    public struct Member: Sendable {
+        public let name: String
+        public let model: any FittedModel
+        /// The backtest's figures at the document's horizons; nil when it never forecast.
+        public let accuracy: ForecastDocument.Accuracy?
+        /// Mean MASE over the backtest's horizons: the ensemble's weight comes from it.
+        public let meanMASE: Double?
+        public let trainedAt: Date
+        public let source: Source
+
+        public init(name: String, model: any FittedModel, accuracy: ForecastDocument.Accuracy?, meanMASE: Double?,
+                    trainedAt: Date, source: Source) {
+            self.name = name
+            self.model = model
+            self.accuracy = accuracy
+            self.meanMASE = meanMASE
+            self.trainedAt = trainedAt
+            self.source = source
+        }
+    }
+
+    public let members: [Member]
+    /// The ensemble's own backtest figures (weights from earlier origins only).
+    public let ensembleAccuracy: ForecastDocument.Accuracy?
+    /// Observations in the fit window.
+    public let observations: Int
+    /// The first and last dates of the fit window: what the models have seen.
+    public let firstDate: String
+    public let lastDate: String
+
+    public init(members: [Member], ensembleAccuracy: ForecastDocument.Accuracy?, observations: Int, firstDate: String, lastDate: String) {
+        self.members = members
+        self.ensembleAccuracy = ensembleAccuracy
+        self.observations = observations
+        self.firstDate = firstDate
+        self.lastDate = lastDate
+    }
+
+    /// Fits every catalog model on the last `ForecastDocument.fitWindow` closes and backtests them.
+    public static func fit(series: DailySeries, plan: BacktestPlan = ForecastDocument.backtestPlan,
+                           catalog: ModelCatalog = ModelCatalog(), now: Date = Date()) throws(ForecastDocument.Unavailable) -> TrainedModels {
+        let tooShort = ForecastDocument.Unavailable.tooShort(symbol: series.symbol, closes: series.closes.count)
+        let window = Array(series.closes.suffix(ForecastDocument.fitWindow))
+        guard let firstDate = series.dates.suffix(ForecastDocument.fitWindow).first, let lastDate = series.dates.last else { throw tooShort }
+        // Under the default automatic scale choosing the members cannot fail.
+        guard let candidates = try? catalog.ensembleMembers(for: window) else { throw tooShort }
+        let report = Backtest.run(models: candidates, on: series.closes, plan: plan, ensemble: true)
+        func accuracy(_ name: String) -> ForecastDocument.Accuracy? {
+            report.result(for: name).flatMap { result in
+                let scored = result.byHorizon.filter { ForecastDocument.horizons.contains($0.horizon) }
+                guard !scored.isEmpty else { return nil }
+                return ForecastDocument.Accuracy(origins: report.origins.count, step: plan.step, window: plan.window,
+                                                 failedOrigins: result.failedOrigins, horizons: scored)
+            }
+        }
+        // The final fits are independent of each other: fit them side by side.
+        let finalFits = parallelMap(candidates) { try? $0.fitAny(window) }
+        let members = zip(candidates, finalFits).compactMap { model, fitted in
+            fitted.map { Member(name: model.name, model: $0, accuracy: accuracy(model.name), meanMASE: report.meanMASE(model.name),
+                                trainedAt: now, source: .fit) }
+        }
+        guard !members.isEmpty else { throw tooShort }
+        return TrainedModels(members: members, ensembleAccuracy: accuracy(Backtest.ensembleName), observations: window.count,
+                             firstDate: firstDate, lastDate: lastDate)
+    }
+
+    /// The ensemble over the members, weighted by 1/MASE² of their backtests; nil with fewer
+    /// than two members or no usable weight. Stored when every member was.
+    func ensemble() -> Member? {
+        guard members.count > 1 else { return nil }
+        let weights = EnsembleWeights.inverseSquaredMASE(members.map(\.meanMASE))
+        guard let ensemble = FittedEnsemble(weighing: members.map { (name: $0.name, model: $0.model) }, by: weights) else { return nil }
+        let stored = members.allSatisfy { $0.source == .stored }
+        return Member(name: Backtest.ensembleName, model: ensemble, accuracy: ensembleAccuracy, meanMASE: nil,
+                      trainedAt: members.map(\.trainedAt).max()!, source: stored ? .stored : .fit)
+    }
+}

@@ -1,0 +1,98 @@
+import Forecasting
+import Foundation
+
+/// A symbol's trained models in the artifact store (filesystem or S3): one artifact per model at
+/// `models/{model}/{MODEL_VERSION}/{SYMBOL}.bin`, then the manifest
+/// `models/manifest/{MODEL_VERSION}/{SYMBOL}.json` listing them. The manifest is written last and
+/// is the commit point: a reader that finds one finds every artifact it names, so it never sees
+/// half a training. Keys are deterministic, so a training that runs again rewrites the same keys.
+public struct ModelStore: Sendable {
+    public let storage: any ArtifactStore
+    public let modelVersion: String
+
+    public init(storage: any ArtifactStore, modelVersion: String) {
+        self.storage = storage
+        self.modelVersion = modelVersion
+    }
+
+    public func artifactKey(model: String, symbol: String) -> String { "models/\(model)/\(modelVersion)/\(symbol).bin" }
+    public func manifestKey(symbol: String) -> String { "models/manifest/\(modelVersion)/\(symbol).json" }
+
+    /// What a training committed for one symbol.
+    public struct Manifest: Codable, Sendable, Equatable {
+        public struct Entry: Codable, Sendable, Equatable {
+            public let name: String
+            public let key: String
+            public let spec: String
+            public let bytes: Int
+            public let sha256: String
+        }
+        public let format: Int
+        public let symbol: String
+        public let modelVersion: String
+        public let trainedAt: Date
+        public let firstDate: String
+        public let lastDate: String
+        public let observations: Int
+        public let ensembleAccuracy: ForecastDocument.Accuracy?
+        public let models: [Entry]
+
+        enum CodingKeys: String, CodingKey {
+            case format, symbol, observations, models
+            case modelVersion = "model_version"
+            case trainedAt = "trained_at"
+            case firstDate = "first_date"
+            case lastDate = "last_date"
+            case ensembleAccuracy = "ensemble_accuracy"
+        }
+    }
+
+    /// Writes every member's artifact, then the manifest.
+    @discardableResult
+    public func save(_ trained: TrainedModels, symbol: String, now: Date = Date()) async throws -> Manifest {
+        var entries: [Manifest.Entry] = []
+        for member in trained.members {
+            let bytes = try ModelArtifactFile.encode(member, symbol: symbol, modelVersion: modelVersion, firstDate: trained.firstDate,
+                                                     lastDate: trained.lastDate, observations: trained.observations)
+            let key = artifactKey(model: member.name, symbol: symbol)
+            try await storage.put(key, bytes)
+            entries.append(.init(name: member.name, key: key, spec: member.model.spec, bytes: bytes.count, sha256: SHA256Hex.of(bytes)))
+        }
+        let manifest = Manifest(format: ModelArtifactFile.formatVersion, symbol: symbol, modelVersion: modelVersion, trainedAt: now,
+                                firstDate: trained.firstDate, lastDate: trained.lastDate, observations: trained.observations,
+                                ensembleAccuracy: trained.ensembleAccuracy, models: entries)
+        try await storage.put(manifestKey(symbol: symbol), Array(try APIJSON.encoder().encode(manifest)))
+        return manifest
+    }
+
+    /// The committed training of `symbol`, or nil when it has none. Storage failures throw
+    /// `StorageError`; anything wrong with what is stored throws `ArtifactError`.
+    public func load(symbol: String) async throws -> TrainedModels? {
+        let key = manifestKey(symbol: symbol)
+        let bytes: [UInt8]
+        do { bytes = try await storage.get(key) } catch StorageError.notFound { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let manifest: Manifest
+        do { manifest = try decoder.decode(Manifest.self, from: Data(bytes)) } catch {
+            throw ArtifactError.unreadableManifest(key: key, reason: "\(error)")
+        }
+        guard manifest.format == ModelArtifactFile.formatVersion else {
+            throw ArtifactError.unsupportedFormat(key: key, found: manifest.format, expected: ModelArtifactFile.formatVersion)
+        }
+        var members: [TrainedModels.Member] = []
+        for entry in manifest.models {
+            let file = try ModelArtifactFile.decode(try await storage.get(entry.key), key: entry.key)
+            let header = file.header
+            for (field, expected, found) in [("symbol", symbol, header.symbol), ("model", entry.name, header.model),
+                                             ("model version", modelVersion, header.modelVersion), ("last date", manifest.lastDate, header.lastDate)]
+            where expected != found {
+                throw ArtifactError.mismatch(key: entry.key, field: field, expected: expected, found: found)
+            }
+            members.append(.init(name: header.model, model: file.model, accuracy: header.accuracy, meanMASE: header.meanMASE,
+                                 trainedAt: header.trainedAt, source: .stored))
+        }
+        return TrainedModels(members: members, ensembleAccuracy: manifest.ensembleAccuracy, observations: manifest.observations,
+                             firstDate: manifest.firstDate, lastDate: manifest.lastDate)
+    }
+}

@@ -1,0 +1,175 @@
+import Forecasting
+import Foundation
+import Logging
+@testable import Shared
+import Testing
+
+/// Trained models as artifacts on the signature-checking S3 server: written with their manifest,
+/// read back into the same forecasts, refused with a typed error when damaged, and never the
+/// reason a forecast fails.
+@Suite("Training: artifacts, manifests, serving from stored models")
+struct TrainingTests {
+    let modelVersion = uniqueName("t")
+
+    func series(_ symbol: String = "MSFT") async throws -> DailySeries {
+        try await FileMarketData(directory: PredictionsTests.marketDataDirectory).daily(symbol)
+    }
+
+    func s3Store() throws -> ModelStore {
+        ModelStore(storage: S3Store(settings: try TestServices.s3Settings(prefix: uniqueName("training")), http: HTTPClient()),
+                   modelVersion: modelVersion)
+    }
+
+    @Test func aTrainingIsStoredSignedAndServesTheSameForecastsAsAFit() async throws {
+        let store = try s3Store()
+        let series = try await series()
+        let fitted = try TrainedModels.fit(series: series)
+        let manifest = try await store.save(fitted, symbol: "MSFT")
+
+        // Every model has its artifact under the documented key, then the manifest.
+        let names = fitted.members.map(\.name)
+        #expect(Set(names) == ["naive", "drift", "arima", "ets", "prophet"], "\(names)")
+        #expect(manifest.models.map(\.key) == names.map { "models/\($0)/\(modelVersion)/MSFT.bin" })
+        for entry in manifest.models { #expect(try await store.storage.head(entry.key)?.size == entry.bytes) }
+        #expect(try await store.storage.head("models/manifest/\(modelVersion)/MSFT.json") != nil)
+
+        // Read back: the same models, marked stored, forecasting exactly what the fit does.
+        let loaded = try #require(try await store.load(symbol: "MSFT"))
+        #expect(loaded.members.allSatisfy { $0.source == .stored })
+        #expect(loaded.lastDate == series.dates.last && loaded.firstDate == fitted.firstDate && loaded.observations == fitted.observations)
+        let now = Date()
+        let fromFit = try ForecastDocument.make(series: series, modelVersion: modelVersion, trained: fitted, now: now)
+        let fromStore = try ForecastDocument.make(series: series, modelVersion: modelVersion, trained: loaded, now: now)
+        #expect(fromStore.models.map(\.name) == fromFit.models.map(\.name))
+        for (stored, fit) in zip(fromStore.models, fromFit.models) {
+            #expect(stored.forecasts == fit.forecasts, "\(stored.name)")
+            #expect(stored.accuracy == fit.accuracy && stored.spec == fit.spec, "\(stored.name)")
+            #expect(stored.source == .stored && fit.source == .fit)
+        }
+
+        // The same write with a wrong secret is refused by the server.
+        let wrong = try TestServices.s3Settings(secret: "not-the-secret", prefix: uniqueName("training"))
+        let refused = ModelStore(storage: S3Store(settings: wrong, http: HTTPClient()), modelVersion: modelVersion)
+        await #expect {
+            try await refused.save(fitted, symbol: "MSFT")
+        } throws: { error in
+            if case StorageError.accessDenied = error { return true }
+            return false
+        }
+    }
+
+    @Test func damagedArtifactsAreTypedErrorsAndTheProviderRefitsAndRewritesThem() async throws {
+        let store = try s3Store()
+        let series = try await series()
+        let provider = ModelProvider(store: store, logger: Logger(label: "test"))
+        // Nothing stored yet: fitted, stored, no note.
+        let first = try await provider.models(for: series)
+        #expect(first.notes.isEmpty && first.trained.members.allSatisfy { $0.source == .fit })
+        #expect(try await provider.models(for: series).trained.members.allSatisfy { $0.source == .stored })
+
+        let key = store.artifactKey(model: "arima", symbol: "MSFT")
+        let good = try await store.storage.get(key)
+        let header = good.firstIndex(of: UInt8(ascii: "\n"), after: ModelArtifactFile.magic.count)!
+        var flipped = good
+        flipped[flipped.count - 10] ^= 0x01
+        let damages: [(String, [UInt8], (ArtifactError) -> Bool)] = [
+            ("corrupted", flipped, { if case .checksumMismatch = $0 { true } else { false } }),
+            ("truncated", Array(good.prefix(good.count - 100)), { if case .truncated = $0 { true } else { false } }),
+            ("foreign", Array("{\"not\":\"ours\"}".utf8), { if case .foreign = $0 { true } else { false } }),
+            ("other format", ModelArtifactFile.magic + Array(#"{"format":99}"#.utf8) + good[header...],
+             { if case .unsupportedFormat(_, 99, ModelArtifactFile.formatVersion) = $0 { true } else { false } }),
+        ]
+        for (damage, bytes, expected) in damages {
+            try await store.storage.put(key, bytes)
+            await #expect("\(damage)") {
+                _ = try await store.load(symbol: "MSFT")
+            } throws: { error in
+                guard let error = error as? ArtifactError else { return false }
+                return expected(error)
+            }
+            // A prediction still comes: fitted, with the reason, and the damage is repaired.
+            let outcome = try await provider.models(for: series)
+            #expect(outcome.trained.members.allSatisfy { $0.source == .fit }, "\(damage)")
+            #expect(outcome.notes.count == 1 && outcome.notes[0].contains("stored models unusable") && outcome.notes[0].contains(key),
+                    "\(damage): \(outcome.notes)")
+            #expect(try await store.load(symbol: "MSFT")?.members.count == 5, "\(damage): not rewritten")
+        }
+    }
+
+    @Test func newerDataOrUnreachableStorageLeadToAFitOnDemand() async throws {
+        let series = try await series()
+        // Trained on data that ended a day earlier: refitted on the full series, and stored.
+        let store = try s3Store()
+        let older = DailySeries(symbol: series.symbol, dates: Array(series.dates.dropLast()), closes: Array(series.closes.dropLast()))
+        try await store.save(try TrainedModels.fit(series: older), symbol: "MSFT")
+        let provider = ModelProvider(store: store, logger: Logger(label: "test"))
+        let outcome = try await provider.models(for: series)
+        #expect(outcome.trained.lastDate == series.dates.last && outcome.trained.members.allSatisfy { $0.source == .fit })
+        #expect(outcome.notes.first?.contains("data through \(older.dates.last!)") == true, "\(outcome.notes)")
+        #expect(try await store.load(symbol: "MSFT")?.lastDate == series.dates.last)
+
+        // Storage down: the forecast is fitted all the same, and the document says why.
+        var settings = try TestServices.s3Settings(prefix: "x")
+        settings.endpoint = "http://127.0.0.1:\(try freePort())"
+        let down = ModelProvider(store: ModelStore(storage: S3Store(settings: settings, http: HTTPClient(settings: HTTPClientSettings(retry: .none))),
+                                                   modelVersion: modelVersion), logger: Logger(label: "test"))
+        let fitted = try await down.models(for: series)
+        #expect(fitted.trained.members.count == 5 && fitted.notes.first?.contains("storage unavailable") == true, "\(fitted.notes)")
+    }
+}
+
+/// The train and predict jobs in a real Worker process, against the S3 server the tests start.
+@Suite("Training: train and predict jobs in a Worker")
+struct TrainJobTests {
+    @Test func aTrainJobStoresEverythingWarmsTheCacheAndPredictionsComeFromStorage() async throws {
+        let namespace = uniqueName("test-train"), modelVersion = uniqueName("t")
+        let redis = RedisClient(settings: RedisClientSettings(endpoint: try TestServices.redisEndpoint(), poolSize: 4))
+        let keys = RedisKeys(namespace: namespace)
+        let queue = JobQueue(redis: redis, keys: keys.queue)
+        try await queue.prepare()
+        var environment = TestServices.environment()
+        environment.merge(["REDIS_NAMESPACE": namespace, "MODEL_VERSION": modelVersion, "LOG_LEVEL": "notice",
+                           "MARKET_DATA_DIR": PredictionsTests.marketDataDirectory]) { $1 }
+        let worker = try ChildProcess(try BuiltProducts.path("Worker"), environment: environment)
+
+        // Train: done, with every artifact and the manifest listed, and the cache warm.
+        let train = try TrainRequest(symbol: "msft").job(modelVersion: modelVersion)
+        let trained = try await queue.enqueue(type: train.type, params: train.params, dedupKey: train.dedupKey)
+        let trainRecord = try await waitForValue("the train job to end: \(worker.output.suffix(2000))") { () -> JobRecord? in
+            let record = try await queue.record(trained.id)
+            return record?.status.isFinished == true ? record : nil
+        }
+        #expect(trainRecord.status == .done, "\(trainRecord)")
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let result = try decoder.decode(TrainResult.self, from: Data((trainRecord.result ?? "").utf8))
+        #expect(result.manifest == "models/manifest/\(modelVersion)/MSFT.json")
+        #expect(Set(result.models.map(\.name)) == ["naive", "drift", "arima", "ets", "prophet"])
+        let storage = S3Store(settings: try TestServices.s3Settings(prefix: ""), http: HTTPClient())
+        for entry in result.models { #expect(try await storage.head(entry.key)?.size == entry.bytes, "\(entry.key)") }
+        let cache = PredictionCache(redis: redis, keys: keys, modelVersion: modelVersion)
+        let warmed = try decoder.decode(ForecastDocument.self, from: Data(try #require(try await cache.document(for: "MSFT"))))
+        #expect(warmed.models.count == 6 && warmed.models.allSatisfy { $0.source == .stored }, "\(warmed.models.map(\.source))")
+
+        // Predict with the cache gone: served from the stored models, no refit.
+        _ = try await redis.command("DEL", RedisArgument(cache.key(for: "MSFT")))
+        let predict = try PredictRequest(symbol: "MSFT").job(modelVersion: modelVersion)
+        let predicted = try await queue.enqueue(type: predict.type, params: predict.params, dedupKey: predict.dedupKey)
+        let record = try await waitForValue("the predict job to end") { () -> JobRecord? in
+            let record = try await queue.record(predicted.id)
+            return record?.status.isFinished == true ? record : nil
+        }
+        let document = try decoder.decode(ForecastDocument.self, from: Data((record.result ?? "").utf8))
+        #expect(document.models.allSatisfy { $0.source == .stored } && document.notes == nil, "\(document.models.map(\.source)) \(document.notes ?? [])")
+        #expect(document.models.map(\.forecasts) == warmed.models.map(\.forecasts))
+        #expect(document.models.first?.trainedAt == result.trainedAt || document.models.allSatisfy { $0.trainedAt <= result.trainedAt })
+
+        worker.signal(SIGTERM)
+        #expect(await worker.waitForExit(limit: Patience.generous) == 0, "\(worker.output)")
+        await redis.shutdown()
+    }
+}
+
+private extension Array where Element == UInt8 {
+    func firstIndex(of byte: UInt8, after offset: Int) -> Int? { self[offset...].firstIndex(of: byte) }
+}
