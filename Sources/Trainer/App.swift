@@ -32,13 +32,3 @@ struct Schedule: AsyncParsableCommand {
         logger.info("Trainer stopped")
     }
 }
-
-struct RunOnce: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Refit every model once and exit.")
-
-    func run() async throws {
-        _ = Settings.loadOrExit()
-        print("Trainer run: not implemented yet — model training arrives with the forecasting issues.")
-        throw ExitCode(1)
-    }
-}

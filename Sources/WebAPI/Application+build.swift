@@ -81,6 +81,9 @@ func buildRouter(_ dependencies: AppDependencies) -> (Router<AppRequestContext>,
     PredictionsController(queue: dependencies.queue,
                           cache: PredictionCache(redis: dependencies.clients.redis, keys: settings.redisKeys, modelVersion: settings.modelVersion),
                           settings: settings, localTTL: dependencies.localPredictionTTL).addRoutes(to: routes)
-    AdminController(users: dependencies.users, queue: dependencies.queue).addRoutes(to: routes)
+    let marketData = FileMarketData(directory: settings.marketDataDirectory)
+    AdminController(users: dependencies.users, queue: dependencies.queue,
+                    runs: TrainingRuns(queue: dependencies.queue, keys: settings.redisKeys, modelVersion: settings.modelVersion),
+                    defaultTrainSymbols: { settings.trainSymbols ?? marketData.symbols() }).addRoutes(to: routes)
     return (router, routes.entries)
 }

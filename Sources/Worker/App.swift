@@ -27,7 +27,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let handlers: [any JobHandler] = [
             PingJob(),
             PredictJob(marketData: marketData, cache: cache, models: ModelProvider(store: store, logger: logger), modelVersion: settings.modelVersion),
-            TrainJob(marketData: marketData, cache: cache, store: store, modelVersion: settings.modelVersion),
+            TrainJob(training: SymbolTraining(marketData: marketData, store: store, cache: cache)),
         ]
         let worker = WorkerService(
             queue: queue,

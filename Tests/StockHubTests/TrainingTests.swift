@@ -1,8 +1,12 @@
 import Forecasting
 import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import Logging
 @testable import Shared
 import Testing
+@testable import WebAPI
 
 /// Trained models as artifacts on the signature-checking S3 server: written with their manifest,
 /// read back into the same forecasts, refused with a typed error when damaged, and never the
@@ -23,7 +27,7 @@ struct TrainingTests {
     @Test func aTrainingIsStoredSignedAndServesTheSameForecastsAsAFit() async throws {
         let store = try s3Store()
         let series = try await series()
-        let fitted = try TrainedModels.fit(series: series)
+        let fitted = try await ModelProvider.fit(series)
         let manifest = try await store.save(fitted, symbol: "MSFT")
 
         // Every model has its artifact under the documented key, then the manifest.
@@ -101,7 +105,7 @@ struct TrainingTests {
         // Trained on data that ended a day earlier: refitted on the full series, and stored.
         let store = try s3Store()
         let older = DailySeries(symbol: series.symbol, dates: Array(series.dates.dropLast()), closes: Array(series.closes.dropLast()))
-        try await store.save(try TrainedModels.fit(series: older), symbol: "MSFT")
+        try await store.save(try await ModelProvider.fit(older), symbol: "MSFT")
         let provider = ModelProvider(store: store, logger: Logger(label: "test"))
         let outcome = try await provider.models(for: series)
         #expect(outcome.trained.lastDate == series.dates.last && outcome.trained.members.allSatisfy { $0.source == .fit })
@@ -172,4 +176,71 @@ struct TrainJobTests {
 
 private extension Array where Element == UInt8 {
     func firstIndex(of byte: UInt8, after offset: Int) -> Int? { self[offset...].firstIndex(of: byte) }
+}
+
+/// Training runs: started by an admin or `Trainer run`, fanned out to a real Worker or inline.
+@Suite("Training runs: admin route and Trainer run")
+struct TrainingRunTests {
+    let namespace = uniqueName("test-runs"), modelVersion = uniqueName("t")
+
+    var environment: [String: String] {
+        TestServices.environment().merging(["REDIS_NAMESPACE": namespace, "MODEL_VERSION": modelVersion, "LOG_LEVEL": "notice",
+                                            "MARKET_DATA_DIR": PredictionsTests.marketDataDirectory, "ADMIN_API_KEY": "admin-key-0123456789"]) { $1 }
+    }
+
+    @Test func anAdminRunTrainsTheGoodSymbolsAndReportsTheRest() async throws {
+        let contract = try OpenAPIContract.load()
+        let worker = try ChildProcess(try BuiltProducts.path("Worker"), environment: environment)
+        let dependencies = try await WebAPIRouteTests.liveDependencies(["REDIS_NAMESPACE": namespace, "MODEL_VERSION": modelVersion,
+                                                                        "MARKET_DATA_DIR": PredictionsTests.marketDataDirectory,
+                                                                        "ADMIN_API_KEY": "admin-key-0123456789"])
+        try await buildApplication(dependencies, logger: Logger(label: "test")).test(.router) { client in
+            let admin: HTTPFields = [.adminKey: "admin-key-0123456789"]
+            #expect(try await client.execute(uri: "/api/admin/train", method: .post).status == .unauthorized)
+            let started = try await client.execute(uri: "/api/admin/train?symbols=msft,bad$,ZZZZ", method: .post, headers: admin)
+            #expect(started.status == .accepted)
+            WebAPIRouteTests.checkContract(contract, "POST", "/api/admin/train", started)
+            let body = try JSONSerialization.jsonObject(with: Data(buffer: started.body)) as? [String: Any] ?? [:]
+            #expect(body["symbols"] as? [String] == ["MSFT", "ZZZZ"])
+            #expect((body["invalid"] as? [[String: Any]])?.first?["symbol"] as? String == "bad$")
+            let location = try #require(started.headers[.location])
+            #expect(location == "/api/admin/train/\(body["run_id"] as? String ?? "")")
+
+            // Followed to the end: MSFT trained, ZZZZ (no data) failed with the reason.
+            let finished = try await waitForValue("the run to finish: \(worker.output.suffix(2000))", every: .milliseconds(250)) { () -> TestResponse? in
+                let answer = try await client.execute(uri: location, method: .get, headers: admin)
+                return String(buffer: answer.body).contains(#""status":"running""#) ? nil : answer
+            }
+            WebAPIRouteTests.checkContract(contract, "GET", "/api/admin/train/{run}", finished)
+            let run = try JSONSerialization.jsonObject(with: Data(buffer: finished.body)) as? [String: Any] ?? [:]
+            #expect(run["status"] as? String == "failed" && run["finished_at"] != nil, "\(run)")
+            let outcomes = (run["symbols"] as? [[String: Any]] ?? []).map { ($0["symbol"] as? String ?? "", $0["status"] as? String ?? "", $0["error"] as? String) }
+            #expect(outcomes.map(\.0) == ["MSFT", "ZZZZ"] && outcomes.map(\.1) == ["done", "failed"], "\(outcomes)")
+            #expect(outcomes[1].2?.contains("unknown symbol ZZZZ") == true, "\(outcomes)")
+            #expect(finished.headers[.retryAfter] == nil)
+            let unknown = try await client.execute(uri: "/api/admin/train/\(UUID().uuidString)", method: .get, headers: admin)
+            #expect(unknown.status == .notFound)
+            WebAPIRouteTests.checkContract(contract, "GET", "/api/admin/train/{run}", unknown)
+        }
+        worker.signal(SIGTERM)
+        #expect(await worker.waitForExit(limit: Patience.generous) == 0, "\(worker.output)")
+    }
+
+    @Test func trainerRunInlineOrThroughWorkersExitsNonZeroListingFailures() async throws {
+        let trainer = try BuiltProducts.path("Trainer")
+        // Inline: one good and one unknown symbol, exit 1 with the failure listed; the good one is stored.
+        let (failed, output) = try await ChildProcess.run(trainer, ["run", "--inline", "--symbols", "SPX,ZZZZ"], environment: environment,
+                                                         limit: .seconds(600))
+        #expect(failed == 1 && output.contains("1 of 2 symbols trained") && output.contains("failed ZZZZ: unknown symbol ZZZZ"), "\(output)")
+        let store = ModelStore(storage: S3Store(settings: try TestServices.s3Settings(prefix: ""), http: HTTPClient()), modelVersion: modelVersion)
+        #expect(try await store.load(symbol: "SPX")?.members.count == 5)
+
+        // Through a worker: every symbol trained, exit 0.
+        let worker = try ChildProcess(try BuiltProducts.path("Worker"), environment: environment)
+        let (status, text) = try await ChildProcess.run(trainer, ["run", "--symbols", "IXIC"], environment: environment, limit: .seconds(600))
+        #expect(status == 0 && text.contains("done, 1 of 1 symbols trained"), "\(text)\n\(worker.output.suffix(2000))")
+        #expect(try await store.load(symbol: "IXIC")?.lastDate != nil)
+        worker.signal(SIGTERM)
+        #expect(await worker.waitForExit(limit: Patience.generous) == 0, "\(worker.output)")
+    }
 }

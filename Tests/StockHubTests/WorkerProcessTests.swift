@@ -44,8 +44,9 @@ struct WorkerProcessTests {
     @Test func killedWorkersNeverLoseAJob() async throws {
         try await queue.prepare()
         var ids: [String] = []
-        // 1000 × 30 ms over at most 12 runners: seconds of work, so kills land while it is in hand.
-        for index in 0..<1000 { ids.append(try await queue.enqueue(type: "ping", params: #"{"sleep_ms": 30, "echo": "\#(index)"}"#).id) }
+        // 1000 × 100 ms over at most 12 runners: 8 s of work at the very least, so the kills land
+        // while it is in hand even when this test is slow to look.
+        for index in 0..<1000 { ids.append(try await queue.enqueue(type: "ping", params: #"{"sleep_ms": 100, "echo": "\#(index)"}"#).id) }
         let host = ProcessInfo.processInfo.hostName
         var workers = try (0..<3).map { _ in try startWorker(["LOG_LEVEL": "info"]) }  // info: says when it consumes
         var interrupting = 0

@@ -54,7 +54,8 @@ public struct Settings: Sendable {
     public var jobMaxAttempts: Int
     public var jobTimeoutSeconds: Int
     public var jobVisibilityTimeoutSeconds: Int
-    public var trainSymbols: [String]
+    /// The symbols a training run covers; nil (unset): every symbol in `MARKET_DATA_DIR`.
+    public var trainSymbols: [String]?
     public var trainSchedule: String
     /// How long each dependency probe (`/api/status`, the start-up report) waits for an answer
     /// before calling the dependency down.
@@ -143,11 +144,12 @@ extension Settings {
         self.jobMaxAttempts = try reader.integer("JOB_MAX_ATTEMPTS", default: 5, range: 1...100)
         self.jobTimeoutSeconds = try reader.integer("JOB_TIMEOUT_SECONDS", default: 300, range: 1...86_400)
         self.jobVisibilityTimeoutSeconds = try reader.integer("JOB_VISIBILITY_TIMEOUT_SECONDS", default: 60, range: 5...86_400)
-        self.trainSymbols = try reader.list("TRAIN_SYMBOLS", default: ["AAPL", "MSFT", "SPY"]) { symbol throws(ConfigError) in
-            guard symbol.wholeMatch(of: /[A-Za-z0-9.\-]{1,10}/) != nil else {
+        let trainSymbols = try reader.list("TRAIN_SYMBOLS", default: []) { symbol throws(ConfigError) in
+            guard (try? MarketSymbol.parse(symbol)) != nil else {
                 throw ConfigError("TRAIN_SYMBOLS", "expected comma-separated symbols of 1-10 characters A-Z 0-9 . -, got \"\(symbol)\"")
             }
         }.map { $0.uppercased() }
+        self.trainSymbols = trainSymbols.isEmpty ? nil : trainSymbols
         self.dependencyCheckSeconds = try reader.integer("DEPENDENCY_CHECK_SECONDS", default: 3, range: 1...120)
         self.trainSchedule = try reader.string("TRAIN_SCHEDULE", default: "0 3 * * 6")
         guard trainSchedule.split(separator: " ").count == 5,
@@ -183,7 +185,7 @@ extension Settings {
             "JOB_TIMEOUT_SECONDS": String(jobTimeoutSeconds),
             "JOB_VISIBILITY_TIMEOUT_SECONDS": String(jobVisibilityTimeoutSeconds),
             "MARKET_DATA_DIR": marketDataDirectory,
-            "TRAIN_SYMBOLS": trainSymbols.joined(separator: ","),
+            "TRAIN_SYMBOLS": trainSymbols?.joined(separator: ",") ?? "every symbol in MARKET_DATA_DIR",
             "TRAIN_SCHEDULE": trainSchedule,
             "DEPENDENCY_CHECK_SECONDS": String(dependencyCheckSeconds),
         ]

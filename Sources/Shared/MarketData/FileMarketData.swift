@@ -29,6 +29,13 @@ public struct FileMarketData: Sendable {
         self.directory = URL(fileURLWithPath: directory).standardizedFileURL
     }
 
+    /// Every symbol with a CSV here (the bundled data by default), sorted.
+    public func symbols() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { $0.hasSuffix(".csv") }.map { String($0.dropLast(4)) }
+            .filter { (try? MarketSymbol.parse($0)) == $0 }.sorted()
+    }
+
     public func daily(_ symbol: String) async throws -> DailySeries {
         let file = directory.appendingPathComponent("\(symbol).csv")
         return try await NIOThreadPool.singleton.runIfActive {

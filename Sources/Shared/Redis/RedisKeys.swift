@@ -26,6 +26,17 @@ public struct RedisKeys: Sendable, Equatable {
     /// A cached forecast document for a symbol and model version (see `PredictionCache`).
     public func prediction(modelVersion: String, symbol: String) -> String { "\(namespace):prediction:\(modelVersion):\(symbol)" }
 
+    // MARK: Training
+
+    /// One training run's record (JSON): trigger, symbols and their train jobs, outcome.
+    public func trainingRun(_ id: String) -> String { "\(namespace):train:run:\(id)" }
+    /// Every run's id, scored by its start (ms since 1970): the latest runs first.
+    public var trainingRuns: String { "\(namespace):train:runs" }
+    /// Held (with a TTL its holder renews) by the one trainer that runs the schedule.
+    public var trainerLock: String { "\(namespace):train:lock" }
+    /// The scheduled slot (ISO 8601 minute, UTC) whose run was last started, and that run's id.
+    public var trainerLastSlot: String { "\(namespace):train:last-slot" }
+
     // MARK: Jobs
 
     public var queue: Queue { Queue(namespace: namespace) }

@@ -2,14 +2,63 @@ import Foundation
 import Hummingbird
 import Shared
 
-/// Administration of accounts. Admin users' tokens or `X-Admin-Key` only.
+/// Administration: accounts, the queue, training runs. Admin users' tokens or `X-Admin-Key` only.
 struct AdminController {
     let users: UserRepository
     let queue: JobQueue
+    let runs: TrainingRuns
+    /// What a training run covers when the request names no symbols (TRAIN_SYMBOLS, else the bundled data).
+    let defaultTrainSymbols: @Sendable () -> [String]
 
     func addRoutes(to routes: RouteTable) {
         routes.get("/api/admin/users", access: .admin) { request, _ in try await listUsers(request) }
         routes.get("/api/admin/queue", access: .admin) { _, _ in try await queueState() }
+        routes.post("/api/admin/train", access: .admin) { request, _ in try await startTraining(request) }
+        routes.get("/api/admin/train/:run", access: .admin) { _, context in try await trainingRun(context) }
+    }
+
+    struct TrainingStarted: Encodable {
+        let runID: String
+        let status: String
+        let statusURL: String
+        let symbols: [String]
+        let invalid: [PredictionsController.PrecomputeResult.Invalid]
+        enum CodingKeys: String, CodingKey {
+            case status, symbols, invalid
+            case runID = "run_id"
+            case statusURL = "status_url"
+        }
+    }
+
+    /// One train job per symbol for the workers; 202 with the run's address. Entries that are
+    /// not symbols are reported and the rest proceed; symbols without data fail in the run.
+    private func startTraining(_ request: Request) async throws -> Response {
+        var symbols = defaultTrainSymbols()
+        var invalid: [PredictionsController.PrecomputeResult.Invalid] = []
+        if let listed = request.uri.queryParameters.get("symbols").map({ String($0) }) {
+            let parsed = try PredictionsController.symbolList(listed)
+            symbols = parsed.valid.map { $0.symbol }
+            invalid = parsed.invalid
+        }
+        guard !symbols.isEmpty else { throw APIError.badRequest(field: "symbols", "No symbols to train: TRAIN_SYMBOLS is unset and MARKET_DATA_DIR has no CSVs.") }
+        do {
+            let run = try await runs.start(symbols: symbols, trigger: .admin)
+            let location = "/api/admin/train/\(run.id)"
+            return try JSONBody.response(
+                TrainingStarted(runID: run.id, status: run.status.rawValue, statusURL: location, symbols: run.symbols.map { $0.symbol }, invalid: invalid),
+                status: .accepted, headers: [.location: location, .retryAfter: "5"])
+        } catch let error as RedisError {
+            throw APIError.serviceUnavailable("The job queue cannot be reached (\(error)); try again shortly.", retryAfterSeconds: 10)
+        }
+    }
+
+    private func trainingRun(_ context: AppRequestContext) async throws -> Response {
+        let id = PathParameter.string(context, "run")
+        guard UUID(uuidString: id) != nil else { throw APIError.badRequest(field: "run", "A run id is a UUID, got \"\(id.prefix(64))\".") }
+        guard let run = try await runs.refresh(id.lowercased()) else {
+            throw APIError.notFound("No training run \(id.prefix(64)) (runs are kept 90 days).")
+        }
+        return try JSONBody.response(run, headers: run.status == .running ? [.retryAfter: "5"] : [:])
     }
 
     struct QueueState: Encodable {
