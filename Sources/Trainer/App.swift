@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Forecasting
 import Logging
 import Shared
@@ -14,7 +15,8 @@ struct TrainerCommand: AsyncParsableCommand {
 }
 
 struct Schedule: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Refit models on TRAIN_SCHEDULE (the Procfile's trainer process).")
+    static let configuration = CommandConfiguration(
+        abstract: "Train every model on TRAIN_SCHEDULE (the Procfile's trainer process): one trainer at a time, a missed slot run on start.")
 
     func run() async throws {
         let settings = Settings.loadOrExit()
@@ -24,10 +26,18 @@ struct Schedule: AsyncParsableCommand {
         logger.info("native libraries", metadata: [
             "xgboost": .string(NativeLibraries.xgboostVersion), "openblas": .string(NativeLibraries.openBLASConfig),
         ])
-        try await ProcessStartup.run(
-            "Trainer", settings: settings, clients: clients,
-            services: [WaitForShutdownService(logger: logger, message: "Trainer idle: scheduled refits are not implemented yet (the model-training issue adds them); waiting for SIGTERM")],
-            logger: logger)
+        let queue = JobQueue(redis: clients.redis, keys: settings.redisKeys.queue,
+                             settings: JobQueueSettings(maxAttempts: settings.jobMaxAttempts,
+                                                        visibilityTimeout: .seconds(settings.jobVisibilityTimeoutSeconds)))
+        let marketData = FileMarketData(directory: settings.marketDataDirectory)
+        let schedule = TrainingSchedule(
+            schedule: settings.trainSchedule,
+            runs: TrainingRuns(queue: queue, keys: settings.redisKeys, modelVersion: settings.modelVersion),
+            redis: clients.redis, keys: settings.redisKeys,
+            symbols: { settings.trainSymbols ?? marketData.symbols() },
+            holder: "\(ProcessInfo.processInfo.hostName)-\(getpid())")
+        try await ProcessStartup.run("Trainer", settings: settings, clients: clients,
+                                     services: [TrainingScheduler(schedule: schedule, logger: logger)], logger: logger)
         await clients.shutdown()
         logger.info("Trainer stopped")
     }

@@ -212,7 +212,7 @@ struct ExecutableTests {
         var environment = try environment(port: try freePort())
         environment["REDIS_NAMESPACE"] = uniqueName("test-idle")
         let child = try ChildProcess(try BuiltProducts.path(command[0]), Array(command.dropFirst()), environment: environment)
-        let ready = command[0] == "Worker" ? "Worker consuming" : "waiting for SIGTERM"
+        let ready = command[0] == "Worker" ? "Worker consuming" : "training schedule"
         // The dependency report runs beside the services, so wait for both.
         func reported(_ output: String) -> Bool {
             output.contains(ready) && output.components(separatedBy: "dependency ").count - 1 >= 3

@@ -56,7 +56,7 @@ public struct Settings: Sendable {
     public var jobVisibilityTimeoutSeconds: Int
     /// The symbols a training run covers; nil (unset): every symbol in `MARKET_DATA_DIR`.
     public var trainSymbols: [String]?
-    public var trainSchedule: String
+    public var trainSchedule: CronSchedule
     /// How long each dependency probe (`/api/status`, the start-up report) waits for an answer
     /// before calling the dependency down.
     public var dependencyCheckSeconds: Int
@@ -151,10 +151,9 @@ extension Settings {
         }.map { $0.uppercased() }
         self.trainSymbols = trainSymbols.isEmpty ? nil : trainSymbols
         self.dependencyCheckSeconds = try reader.integer("DEPENDENCY_CHECK_SECONDS", default: 3, range: 1...120)
-        self.trainSchedule = try reader.string("TRAIN_SCHEDULE", default: "0 3 * * 6")
-        guard trainSchedule.split(separator: " ").count == 5,
-              trainSchedule.wholeMatch(of: /[0-9*,\/\- ]+/) != nil else {
-            throw ConfigError("TRAIN_SCHEDULE", "expected a 5-field cron expression (minute hour day month weekday, UTC), got \"\(trainSchedule)\"")
+        let schedule = try reader.string("TRAIN_SCHEDULE", default: "0 3 * * 6")
+        do { self.trainSchedule = try CronSchedule(schedule) } catch {
+            throw ConfigError("TRAIN_SCHEDULE", "expected a 5-field cron expression (minute hour day month weekday, UTC): \(error.description)")
         }
     }
 
@@ -186,7 +185,7 @@ extension Settings {
             "JOB_VISIBILITY_TIMEOUT_SECONDS": String(jobVisibilityTimeoutSeconds),
             "MARKET_DATA_DIR": marketDataDirectory,
             "TRAIN_SYMBOLS": trainSymbols?.joined(separator: ",") ?? "every symbol in MARKET_DATA_DIR",
-            "TRAIN_SCHEDULE": trainSchedule,
+            "TRAIN_SCHEDULE": trainSchedule.expression,
             "DEPENDENCY_CHECK_SECONDS": String(dependencyCheckSeconds),
         ]
         summary["JWT_SECRET"] = jwtSecret == nil ? "unset (random per process)" : "set"
