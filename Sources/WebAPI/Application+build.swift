@@ -82,8 +82,10 @@ func buildRouter(_ dependencies: AppDependencies) -> (Router<AppRequestContext>,
                           cache: PredictionCache(redis: dependencies.clients.redis, keys: settings.redisKeys, modelVersion: settings.modelVersion),
                           settings: settings, localTTL: dependencies.localPredictionTTL).addRoutes(to: routes)
     let marketData = FileMarketData(directory: settings.marketDataDirectory)
-    AdminController(users: dependencies.users, queue: dependencies.queue,
-                    runs: TrainingRuns(queue: dependencies.queue, keys: settings.redisKeys, modelVersion: settings.modelVersion),
+    let runs = TrainingRuns(queue: dependencies.queue, keys: settings.redisKeys, modelVersion: settings.modelVersion)
+    AdminController(users: dependencies.users, queue: dependencies.queue, runs: runs,
                     defaultTrainSymbols: { settings.trainSymbols ?? marketData.symbols() }).addRoutes(to: routes)
+    ModelsController(store: ModelStore(storage: dependencies.clients.storage, modelVersion: settings.modelVersion),
+                     runs: runs, schedule: settings.trainSchedule).addRoutes(to: routes)
     return (router, routes.entries)
 }

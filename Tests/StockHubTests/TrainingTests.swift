@@ -244,3 +244,33 @@ struct TrainingRunTests {
         #expect(await worker.waitForExit(limit: Patience.generous) == 0, "\(worker.output)")
     }
 }
+
+@Suite("GET /api/models")
+struct ModelsRouteTests {
+    @Test func trainedSymbolsAppearWithTheirBacktestAndTheLastRunAndNextSlot() async throws {
+        let modelVersion = uniqueName("t")
+        let dependencies = try await WebAPIRouteTests.liveDependencies(["MODEL_VERSION": modelVersion, "REDIS_NAMESPACE": uniqueName("test-models"),
+                                                                        "JWT_SECRET": AuthTests.secret])
+        let store = ModelStore(storage: dependencies.clients.storage, modelVersion: modelVersion)
+        let series = try await FileMarketData(directory: PredictionsTests.marketDataDirectory).daily("SPX")
+        try await store.save(try await ModelProvider.fit(series), symbol: "SPX")
+        let contract = try OpenAPIContract.load()
+        try await buildApplication(dependencies, logger: Logger(label: "test")).test(.router) { client in
+            #expect(try await client.execute(uri: "/api/models", method: .get).status == .unauthorized)
+            let token = try await dependencies.tokens.issue(for: UUID()).token
+            let answer = try await client.execute(uri: "/api/models", method: .get, headers: [.authorization: "Bearer \(token)"])
+            #expect(answer.status == .ok)
+            WebAPIRouteTests.checkContract(contract, "GET", "/api/models", answer)
+            let body = try JSONSerialization.jsonObject(with: Data(buffer: answer.body)) as? [String: Any] ?? [:]
+            #expect(body["model_version"] as? String == modelVersion && (body["versions"] as? [String])?.contains(modelVersion) == true)
+            let models = body["models"] as? [[String: Any]] ?? []
+            #expect(models.compactMap { $0["name"] as? String } == ["arima", "drift", "ets", "naive", "prophet"], "\(models)")
+            for model in models {
+                let symbols = model["symbols"] as? [[String: Any]] ?? []
+                #expect(symbols.compactMap { $0["symbol"] as? String } == ["SPX"])
+                #expect(symbols.first?["last_date"] as? String == series.dates.last && symbols.first?["accuracy"] != nil, "\(symbols)")
+            }
+            #expect(body["schedule"] as? String == "0 3 * * 6" && body["next_training_at"] != nil)
+        }
+    }
+}

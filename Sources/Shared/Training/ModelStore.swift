@@ -26,6 +26,8 @@ public struct ModelStore: Sendable {
             public let spec: String
             public let bytes: Int
             public let sha256: String
+            /// The model's backtest on this symbol (also in the artifact's header).
+            public let accuracy: ForecastDocument.Accuracy?
         }
         public let format: Int
         public let symbol: String
@@ -56,13 +58,32 @@ public struct ModelStore: Sendable {
                                                      lastDate: trained.lastDate, observations: trained.observations)
             let key = artifactKey(model: member.name, symbol: symbol)
             try await storage.put(key, bytes)
-            entries.append(.init(name: member.name, key: key, spec: member.model.spec, bytes: bytes.count, sha256: SHA256Hex.of(bytes)))
+            entries.append(.init(name: member.name, key: key, spec: member.model.spec, bytes: bytes.count, sha256: SHA256Hex.of(bytes),
+                                 accuracy: member.accuracy))
         }
         let manifest = Manifest(format: ModelArtifactFile.formatVersion, symbol: symbol, modelVersion: modelVersion, trainedAt: now,
                                 firstDate: trained.firstDate, lastDate: trained.lastDate, observations: trained.observations,
                                 ensembleAccuracy: trained.ensembleAccuracy, models: entries)
         try await storage.put(manifestKey(symbol: symbol), Array(try APIJSON.encoder().encode(manifest)))
         return manifest
+    }
+
+    /// Every committed training of this model version, by symbol (manifests only: no artifact is
+    /// read), and the model versions present in storage.
+    public func manifests() async throws -> (current: [Manifest], versions: [String]) {
+        let listed = try await storage.list(prefix: "models/manifest/")
+        let versions = Set(listed.compactMap { info -> String? in
+            let parts = info.key.split(separator: "/")
+            return parts.count == 4 ? String(parts[2]) : nil
+        })
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        var current: [Manifest] = []
+        for info in listed where info.key.hasPrefix("models/manifest/\(modelVersion)/") {
+            // A manifest that cannot be read is left out here; the predict job reports it.
+            if let manifest = try? decoder.decode(Manifest.self, from: Data(try await storage.get(info.key))) { current.append(manifest) }
+        }
+        return (current, versions.sorted())
     }
 
     /// The committed training of `symbol`, or nil when it has none. Storage failures throw
