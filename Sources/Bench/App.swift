@@ -9,7 +9,8 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "StockHubBench",
         abstract: "Measure StockHub's clients against real servers.",
-        subcommands: [RedisBench.self, PostgresBench.self, LoginBench.self, TokenBench.self, QueueBench.self, PredictBench.self])
+        subcommands: [RedisBench.self, PostgresBench.self, LoginBench.self, TokenBench.self, QueueBench.self, PredictBench.self,
+                      TrainingBench.self, SyntheticMarket.self])
 }
 
 struct RedisBench: AsyncParsableCommand {
@@ -284,7 +285,12 @@ func seconds(_ duration: Duration) -> Double {
 
 func report(_ label: String, count: Int, seconds: Double, latencies: [Double], per: String = "call") {
     let sorted = latencies.sorted()
-    func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
     let padded = label.padding(toLength: 44, withPad: " ", startingAt: 0)
-    print(padded + String(format: "%10.0f ops/s   p50 %.3f ms   p99 %.3f ms", Double(count) / seconds, percentile(0.5), percentile(0.99)) + " (per \(per))")
+    print(padded + String(format: "%10.0f ops/s   p50 %.3f ms   p99 %.3f ms", Double(count) / seconds,
+                          percentile(sorted, 0.5) * 1000, percentile(sorted, 0.99) * 1000) + " (per \(per))")
+}
+
+/// The value at fraction `p` of `sorted` (ascending, not empty): the element at index ⌊n·p⌋.
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
 }

@@ -3,11 +3,11 @@ import Foundation
 /// SplitMix64 (Steele, Lea & Flood 2014): a small, fast generator with a 64-bit state, so
 /// simulated intervals (and tests' random samples) are reproducible from a seed without
 /// Foundation's global generator.
-struct SplitMix64: RandomNumberGenerator {
+public struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -16,12 +16,12 @@ struct SplitMix64: RandomNumberGenerator {
     }
 
     /// Uniform on [0, 1).
-    mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1p-53 }
+    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1p-53 }
     /// Uniform on (0, 1): never 0, so its log is finite.
-    mutating func nextOpenUnit() -> Double { (Double(next() >> 11) + 0.5) * 0x1p-53 }
+    public mutating func nextOpenUnit() -> Double { (Double(next() >> 11) + 0.5) * 0x1p-53 }
 
     /// A standard normal draw (Box–Muller, cosine branch).
-    mutating func nextGaussian() -> Double {
+    public mutating func nextGaussian() -> Double {
         (-2 * log(nextOpenUnit())).squareRoot() * cos(2 * Double.pi * nextOpenUnit())
     }
 }

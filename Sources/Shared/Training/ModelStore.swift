@@ -101,9 +101,15 @@ public struct ModelStore: Sendable {
         guard manifest.format == ModelArtifactFile.formatVersion else {
             throw ArtifactError.unsupportedFormat(key: key, found: manifest.format, expected: ModelArtifactFile.formatVersion)
         }
+        // The artifacts are independent objects: fetched side by side (on S3 each GET is a round trip).
+        let storage = self.storage
+        let fetched = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
+            for (index, entry) in manifest.models.enumerated() { group.addTask { (index, try await storage.get(entry.key)) } }
+            return try await group.reduce(into: [Int: [UInt8]]()) { $0[$1.0] = $1.1 }
+        }
         var members: [TrainedModels.Member] = []
-        for entry in manifest.models {
-            let file = try ModelArtifactFile.decode(try await storage.get(entry.key), key: entry.key)
+        for (index, entry) in manifest.models.enumerated() {
+            let file = try ModelArtifactFile.decode(fetched[index] ?? [], key: entry.key)
             let header = file.header
             for (field, expected, found) in [("symbol", symbol, header.symbol), ("model", entry.name, header.model),
                                              ("model version", modelVersion, header.modelVersion), ("last date", manifest.lastDate, header.lastDate)]
