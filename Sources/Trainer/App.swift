@@ -29,12 +29,11 @@ struct Schedule: AsyncParsableCommand {
         let queue = JobQueue(redis: clients.redis, keys: settings.redisKeys.queue,
                              settings: JobQueueSettings(maxAttempts: settings.jobMaxAttempts,
                                                         visibilityTimeout: .seconds(settings.jobVisibilityTimeoutSeconds)))
-        let marketData = FileMarketData(directory: settings.marketDataDirectory)
         let schedule = TrainingSchedule(
             schedule: settings.trainSchedule,
             runs: TrainingRuns(queue: queue, keys: settings.redisKeys, modelVersion: settings.modelVersion),
             redis: clients.redis, keys: settings.redisKeys,
-            symbols: { settings.trainSymbols ?? marketData.symbols() },
+            symbols: { try await settings.defaultTrainingSymbols() },
             holder: "\(ProcessInfo.processInfo.hostName)-\(getpid())")
         try await ProcessStartup.run("Trainer", settings: settings, clients: clients,
                                      services: [TrainingScheduler(schedule: schedule, logger: logger)], logger: logger)

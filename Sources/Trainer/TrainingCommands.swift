@@ -20,8 +20,9 @@ struct RunOnce: AsyncParsableCommand {
         let clients = SystemClients(settings: settings, applicationName: "stockhub-trainer")
         defer { Task { await clients.shutdown() } }
         let marketData = FileMarketData(directory: settings.marketDataDirectory)
-        let requested = symbols.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-            ?? settings.trainSymbols ?? marketData.symbols()
+        let listed = symbols.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        var requested = listed ?? []
+        if listed == nil { requested = try await settings.defaultTrainingSymbols() }
         var valid: [String] = []
         for text in requested {
             do { valid.append(try MarketSymbol.parse(text)) } catch { print("skipped: \(error)") }

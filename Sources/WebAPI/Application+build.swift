@@ -81,10 +81,8 @@ func buildRouter(_ dependencies: AppDependencies) -> (Router<AppRequestContext>,
     PredictionsController(queue: dependencies.queue,
                           cache: PredictionCache(redis: dependencies.clients.redis, keys: settings.redisKeys, modelVersion: settings.modelVersion),
                           settings: settings, localTTL: dependencies.localPredictionTTL).addRoutes(to: routes)
-    let marketData = FileMarketData(directory: settings.marketDataDirectory)
     let runs = TrainingRuns(queue: dependencies.queue, keys: settings.redisKeys, modelVersion: settings.modelVersion)
-    AdminController(users: dependencies.users, queue: dependencies.queue, runs: runs,
-                    defaultTrainSymbols: { settings.trainSymbols ?? marketData.symbols() }).addRoutes(to: routes)
+    AdminController(users: dependencies.users, queue: dependencies.queue, runs: runs, settings: settings).addRoutes(to: routes)
     ModelsController(store: ModelStore(storage: dependencies.clients.storage, modelVersion: settings.modelVersion),
                      runs: runs, schedule: settings.trainSchedule).addRoutes(to: routes)
     return (router, routes.entries)

@@ -30,10 +30,14 @@ public struct FileMarketData: Sendable {
     }
 
     /// Every symbol with a CSV here (the bundled data by default), sorted.
-    public func symbols() -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { $0.hasSuffix(".csv") }.map { String($0.dropLast(4)) }
-            .filter { (try? MarketSymbol.parse($0)) == $0 }.sorted()
+    /// Read on the thread pool, like the files themselves: a directory listing blocks.
+    public func symbols() async throws -> [String] {
+        let directory = self.directory
+        return try await NIOThreadPool.singleton.runIfActive {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+            return names.filter { $0.hasSuffix(".csv") }.map { String($0.dropLast(4)) }
+                .filter { (try? MarketSymbol.parse($0)) == $0 }.sorted()
+        }
     }
 
     public func daily(_ symbol: String) async throws -> DailySeries {

@@ -87,7 +87,17 @@ public struct JobQueue: Sendable {
 
     /// The job's record, or nil for an unknown (or expired) id.
     public func record(_ id: String) async throws -> JobRecord? {
-        let reply = try await redis.command("HGETALL", RedisArgument(keys.job(id)))
+        Self.record(id, from: try await redis.command("HGETALL", RedisArgument(keys.job(id))))
+    }
+
+    /// Several jobs' records in one round trip, in the order of `ids`.
+    public func records(_ ids: [String]) async throws -> [JobRecord?] {
+        guard !ids.isEmpty else { return [] }
+        let replies = try await redis.pipeline(ids.map { ["HGETALL", RedisArgument(keys.job($0))] })
+        return zip(ids, replies).map { Self.record($0, from: $1) }
+    }
+
+    private static func record(_ id: String, from reply: RedisValue) -> JobRecord? {
         let fields = reply.fieldMap
         guard !fields.isEmpty else { return nil }
         func date(_ name: String) -> Date? { fields[name].flatMap(Double.init).map { Date(timeIntervalSince1970: $0 / 1000) } }

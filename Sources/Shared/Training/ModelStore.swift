@@ -78,12 +78,16 @@ public struct ModelStore: Sendable {
         })
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        var current: [Manifest] = []
-        for info in listed where info.key.hasPrefix("models/manifest/\(modelVersion)/") {
-            // A manifest that cannot be read is left out here; the predict job reports it.
-            if let manifest = try? decoder.decode(Manifest.self, from: Data(try await storage.get(info.key))) { current.append(manifest) }
+        // Fetched side by side, as in `load`. A manifest that cannot be read is left out here;
+        // the predict job reports it.
+        let storage = self.storage
+        let current = try await withThrowingTaskGroup(of: Manifest?.self) { group in
+            for info in listed where info.key.hasPrefix("models/manifest/\(modelVersion)/") {
+                group.addTask { try? decoder.decode(Manifest.self, from: Data(try await storage.get(info.key))) }
+            }
+            return try await group.reduce(into: [Manifest]()) { if let manifest = $1 { $0.append(manifest) } }
         }
-        return (current, versions.sorted())
+        return (current.sorted { $0.symbol < $1.symbol }, versions.sorted())
     }
 
     /// The committed training of `symbol`, or nil when it has none. Storage failures throw

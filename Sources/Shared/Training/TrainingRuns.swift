@@ -55,6 +55,14 @@ public struct TrainingRun: Codable, Sendable, Equatable {
     }
 }
 
+extension Settings {
+    /// What a training run covers when none is named: TRAIN_SYMBOLS, else every symbol in MARKET_DATA_DIR.
+    public func defaultTrainingSymbols() async throws -> [String] {
+        if let trainSymbols { return trainSymbols }
+        return try await FileMarketData(directory: marketDataDirectory).symbols()
+    }
+}
+
 /// Training runs in Redis: started, read (with the jobs' statuses folded in), listed.
 public struct TrainingRuns: Sendable {
     let queue: JobQueue
@@ -107,9 +115,11 @@ public struct TrainingRuns: Sendable {
         decoder.dateDecodingStrategy = .iso8601
         var run = try decoder.decode(TrainingRun.self, from: Data(bytes))
         guard run.status == .running, !run.inline else { return run }
-        for index in run.symbols.indices {
-            guard let jobID = run.symbols[index].jobID else { continue }
-            if let record = try await queue.record(jobID) {
+        // One round trip for every job of the run (a trainer follows a run by reading it each second).
+        let tracked = run.symbols.indices.filter { run.symbols[$0].jobID != nil }
+        let records = try await queue.records(tracked.map { run.symbols[$0].jobID! })
+        for (index, record) in zip(tracked, records) {
+            if let record {
                 run.symbols[index].status = record.status.rawValue
                 run.symbols[index].error = record.error
             } else if !["done", "failed", "timeout"].contains(run.symbols[index].status) {

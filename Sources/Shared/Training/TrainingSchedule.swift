@@ -18,13 +18,13 @@ public struct TrainingSchedule: Sendable {
     let runs: TrainingRuns
     let redis: RedisClient
     let keys: RedisKeys
-    let symbols: @Sendable () -> [String]
+    let symbols: @Sendable () async throws -> [String]
     /// This process, as the lock's value.
     let holder: String
     let lockTTL: Duration
 
     public init(schedule: CronSchedule, runs: TrainingRuns, redis: RedisClient, keys: RedisKeys,
-                symbols: @escaping @Sendable () -> [String], holder: String = UUID().uuidString, lockTTL: Duration = .seconds(60)) {
+                symbols: @escaping @Sendable () async throws -> [String], holder: String = UUID().uuidString, lockTTL: Duration = .seconds(60)) {
         self.schedule = schedule
         self.runs = runs
         self.redis = redis
@@ -87,7 +87,7 @@ public struct TrainingSchedule: Sendable {
             let run = try await runs.refresh(last.run)
             return run?.status == .running ? .following(run: last.run, slot: last.slot) : .upToDate(slot: last.slot)
         }
-        let run = try await runs.start(symbols: symbols(), trigger: .schedule, slot: slot, now: now)
+        let run = try await runs.start(symbols: try await symbols(), trigger: .schedule, slot: slot, now: now)
         try await redis.command("SET", RedisArgument(keys.trainerLastSlot),
                                 RedisArgument(bytes: Array(try JSONEncoder().encode(LastSlot(slot: slot, run: run.id)))))
         return .started(run: run.id, slot: slot)

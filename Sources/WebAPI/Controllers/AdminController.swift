@@ -7,8 +7,7 @@ struct AdminController {
     let users: UserRepository
     let queue: JobQueue
     let runs: TrainingRuns
-    /// What a training run covers when the request names no symbols (TRAIN_SYMBOLS, else the bundled data).
-    let defaultTrainSymbols: @Sendable () -> [String]
+    let settings: Settings
 
     func addRoutes(to routes: RouteTable) {
         routes.get("/api/admin/users", access: .admin) { request, _ in try await listUsers(request) }
@@ -33,7 +32,7 @@ struct AdminController {
     /// One train job per symbol for the workers; 202 with the run's address. Entries that are
     /// not symbols are reported and the rest proceed; symbols without data fail in the run.
     private func startTraining(_ request: Request) async throws -> Response {
-        var symbols = defaultTrainSymbols()
+        var symbols = try await settings.defaultTrainingSymbols()
         var invalid: [PredictionsController.PrecomputeResult.Invalid] = []
         if let listed = request.uri.queryParameters.get("symbols").map({ String($0) }) {
             let parsed = try PredictionsController.symbolList(listed)
