@@ -274,3 +274,23 @@ struct ModelsRouteTests {
         }
     }
 }
+
+@Suite("Training routes with Redis down")
+struct TrainingRoutesRedisDownTests {
+    /// The admin key needs no Redis, so these reach the handlers: Redis unreachable there is a
+    /// 503 with Retry-After (the boundary's mapping of RedisError), never a 500.
+    @Test func trainingRoutesAnswer503WhenRedisIsUnreachable() async throws {
+        let contract = try OpenAPIContract.load()
+        let dependencies = try await WebAPIRouteTests.liveDependencies(["REDIS_URL": "redis://127.0.0.1:\(try freePort())/0",
+                                                                        "ADMIN_API_KEY": "admin-key-0123456789"])
+        try await buildApplication(dependencies, logger: Logger(label: "test")).test(.router) { client in
+            let admin: HTTPFields = [.adminKey: "admin-key-0123456789"]
+            let run = try await client.execute(uri: "/api/admin/train/\(UUID().uuidString)", method: .get, headers: admin)
+            #expect(run.status == .serviceUnavailable && run.headers[.retryAfter] != nil)
+            WebAPIRouteTests.checkContract(contract, "GET", "/api/admin/train/{run}", run)
+            let start = try await client.execute(uri: "/api/admin/train?symbols=MSFT", method: .post, headers: admin)
+            #expect(start.status == .serviceUnavailable && start.headers[.retryAfter] != nil)
+            WebAPIRouteTests.checkContract(contract, "POST", "/api/admin/train", start)
+        }
+    }
+}

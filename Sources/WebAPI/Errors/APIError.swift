@@ -91,6 +91,11 @@ extension APIError {
                 return APIError(status, kind: "http-\(status.code)", title: status.reasonPhrase, detail: detail)
             }
         }
+        // Redis unreachable under any route that did not say more: a dependency is down, so a
+        // 503 the client may retry, never an opaque 500.
+        if error is RedisError {
+            return .serviceUnavailable("Redis cannot be reached right now; try again shortly.", retryAfterSeconds: 10)
+        }
         if error is NIOTooManyBytesError {
             return APIError(.contentTooLarge, kind: "body-too-large", title: "Request body too large",
                             detail: "The request body is larger than this server accepts (MAX_BODY_BYTES).")
