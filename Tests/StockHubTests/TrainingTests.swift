@@ -100,18 +100,51 @@ struct TrainingTests {
         }
     }
 
-    @Test func newerDataOrUnreachableStorageLeadToAFitOnDemand() async throws {
+    @Test func newerDataIsTakenByTheStoredModelsWithoutARefit() async throws {
         let series = try await series()
-        // Trained on data that ended a day earlier: refitted on the full series, and stored.
+        func dropping(_ count: Int) -> DailySeries {
+            DailySeries(symbol: series.symbol, dates: Array(series.dates.dropLast(count)), closes: Array(series.closes.dropLast(count)))
+        }
         let store = try s3Store()
-        let older = DailySeries(symbol: series.symbol, dates: Array(series.dates.dropLast()), closes: Array(series.closes.dropLast()))
-        try await store.save(try await ModelProvider.fit(older), symbol: "MSFT")
         let provider = ModelProvider(store: store, logger: Logger(label: "test"))
-        let outcome = try await provider.models(for: series)
-        #expect(outcome.trained.lastDate == series.dates.last && outcome.trained.members.allSatisfy { $0.source == .fit })
-        #expect(outcome.notes.first?.contains("data through \(older.dates.last!)") == true, "\(outcome.notes)")
-        #expect(try await store.load(symbol: "MSFT")?.lastDate == series.dates.last)
 
+        // Trained a week ago: served stored, run forward over the five newer closes.
+        let older = dropping(5)
+        let trained = try await ModelProvider.fit(older)
+        try await store.save(trained, symbol: "MSFT")
+        let outcome = try await provider.models(for: series)
+        #expect(outcome.notes.isEmpty, "\(outcome.notes)")
+        #expect(outcome.trained.members.allSatisfy { $0.source == .stored } && outcome.trained.lastDate == series.dates.last)
+        #expect(outcome.trained.newerObservations == 5 && outcome.trained.observations == trained.observations + 5)
+        // Nothing was rewritten: the stored training still ends where it was trained.
+        #expect(try await store.load(symbol: "MSFT")?.lastDate == older.dates.last)
+        let document = try ForecastDocument.make(series: series, modelVersion: modelVersion, trained: outcome.trained)
+        #expect(document.asOf == series.dates.last && document.models.allSatisfy { $0.source == .stored && $0.newerObservations == 5 })
+        // Each model forecasts from the newer data: the naive forecast is today's close, not last week's.
+        let naive = try #require(document.models.first { $0.name == "naive" })
+        #expect(naive.forecasts[0].value == series.closes.last)
+        // The stored ARIMA run forward matches its coefficients refiltered over today's window.
+        let arima = try #require(outcome.trained.members.first { $0.name == "arima" }?.model as? FittedOnLogScale<FittedARIMA>)
+        let storedARIMA = try #require(trained.members.first { $0.name == "arima" }?.model as? FittedOnLogScale<FittedARIMA>)
+        var fixed = ARIMA(order: storedARIMA.base.order, seasonal: storedARIMA.base.seasonalOrder, includeConstant: storedARIMA.base.hasConstant)
+        fixed.estimation = .fixed(storedARIMA.base.parameters)
+        let window = Array(series.closes.suffix(ForecastDocument.fitWindow + 5)).map { log($0) }
+        let refiltered = try fixed.fit(window).forecast(horizon: 5, levels: [0.8]).mean
+        for (a, b) in zip(arima.base.forecast(horizon: 5, levels: [0.8]).mean, refiltered) { #expect(abs(a - b) < 1e-7, "\(a) vs \(b)") }
+
+        // Trained on data the series no longer reaches (a revision), or too long ago: refitted, and said.
+        for (stored, reason) in [(series, "does not contain"), (dropping(TrainedModels.maximumNewerObservations + 1), "observations ago")] {
+            try await store.save(try await ModelProvider.fit(stored), symbol: "MSFT")
+            let asked = stored.dates.count == series.dates.count ? dropping(3) : series
+            let refit = try await provider.models(for: asked)
+            #expect(refit.trained.members.allSatisfy { $0.source == .fit } && refit.trained.lastDate == asked.dates.last, "\(reason)")
+            #expect(refit.notes.count == 1 && refit.notes[0].contains(reason) && refit.notes[0].hasSuffix("refitted"), "\(refit.notes)")
+            #expect(try await store.load(symbol: "MSFT")?.lastDate == asked.dates.last, "\(reason): the refit is stored")
+        }
+    }
+
+    @Test func unreachableStorageLeadsToAFitOnDemand() async throws {
+        let series = try await series()
         // Storage down: the forecast is fitted all the same, and the document says why.
         var settings = try TestServices.s3Settings(prefix: "x")
         settings.endpoint = "http://127.0.0.1:\(try freePort())"

@@ -219,3 +219,38 @@ public struct FittedARIMA: FittedModel {
         return Forecast.gaussian(mean: mean, sd: sd, levels: levels)
     }
 }
+
+extension FittedARIMA: UpdatableModel {
+    /// Runs the Kalman filter on from the stored end-of-sample state over the newer
+    /// observations, coefficients and σ² unchanged: the same state a fit with these fixed
+    /// coefficients over the whole longer series ends in. Fit statistics stay those of the fit.
+    public func updated(with newer: [Double]) throws -> FittedARIMA {
+        try validateNewer(newer, model: "arima")
+        guard !newer.isEmpty else { return self }
+        let model = self.model
+        let c = ARMAKernel.differencingCoefficients(d: order.d, seasonalD: model.seasonalD, period: model.period)
+        // w_t = u_t − Σ c_j u_{t−j}, with u = y − c(t) and the last levels most recent first.
+        var levels = lastLevels
+        var w: [Double] = []
+        w.reserveCapacity(newer.count)
+        for (offset, value) in newer.enumerated() {
+            let u = value - model.trend(observationCount + offset + 1, constant: parameters.constant)
+            var differenced = u
+            for j in 0..<c.count { differenced -= c[j] * levels[j] }
+            w.append(differenced)
+            if !levels.isEmpty {
+                levels.removeLast()
+                levels.insert(u, at: 0)
+            }
+        }
+        let phi = ARMAKernel.expandAR(parameters.ar, parameters.seasonalAR, period: model.period)
+        let theta = ARMAKernel.expandMA(parameters.ma, parameters.seasonalMA, period: model.period)
+        guard let result = ARMAKernel.filter(w, phi: phi, theta: theta, start: (state, stateCovariance)) else {
+            throw ForecastError.fitFailed(model: "arima", reason: "the stored state of \(spec) could not take the newer observations")
+        }
+        return FittedARIMA(order: order, seasonalOrder: seasonalOrder, hasConstant: hasConstant, parameters: parameters,
+                           logLikelihood: logLikelihood, observationCount: observationCount + newer.count,
+                           effectiveCount: effectiveCount + newer.count, parameterCount: parameterCount,
+                           state: result.state, stateCovariance: result.covariance, lastLevels: levels)
+    }
+}

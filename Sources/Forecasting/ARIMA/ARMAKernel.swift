@@ -156,8 +156,10 @@ enum ARMAKernel {
         }
     }
 
-    /// Kalman filter of a zero-mean stationary ARMA on w (Harvey form above). Returns nil when
-    /// the initial covariance is not finite (non-stationary φ) or a prediction variance vanishes.
+    /// Kalman filter of a zero-mean stationary ARMA on w (Harvey form above), from the
+    /// stationary distribution or, with `start`, from a predicted state and its covariance left
+    /// by an earlier pass (a stored model taking newer data). Returns nil when the initial
+    /// covariance is not finite (non-stationary φ) or a prediction variance vanishes.
     ///
     /// The covariance step is cheap because w_t is the first state element, observed without
     /// noise: the filtered covariance P − P e1 e1ᵀ P / F has a zero first row and column, so
@@ -165,16 +167,17 @@ enum ARMAKernel {
     /// (entries past r − 1 are zero). Once P stops changing (it converges for an invertible MA)
     /// the gain is fixed and only the state is updated. This is the inner loop of every ARIMA
     /// fit, so it runs on raw buffers.
-    static func filter(_ w: [Double], phi: [Double], theta: [Double]) -> FilterResult? {
+    static func filter(_ w: [Double], phi: [Double], theta: [Double], start: (state: [Double], covariance: [Double])? = nil) -> FilterResult? {
         let r = max(phi.count, theta.count + 1)
-        var p = stationaryCovariance(phi: phi, theta: theta, r: r)
+        if let start, start.state.count != r || start.covariance.count != r * r { return nil }
+        var p = start?.covariance ?? stationaryCovariance(phi: phi, theta: theta, r: r)
         guard p.allSatisfy({ $0.isFinite }) else { return nil }
         var rvec = [Double](repeating: 0, count: r)
         rvec[0] = 1
         for j in 0..<theta.count { rvec[j + 1] = theta[j] }
         var phiFull = [Double](repeating: 0, count: r)
         for i in 0..<phi.count { phiFull[i] = phi[i] }
-        var x = [Double](repeating: 0, count: r)
+        var x = start?.state ?? [Double](repeating: 0, count: r)
         var scratch = [Double](repeating: 0, count: r * r + r)  // the next P, the steady gain
         var sumSquares = 0.0
         var sumLogF = 0.0

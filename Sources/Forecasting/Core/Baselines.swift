@@ -95,3 +95,25 @@ public struct FittedDrift: FittedModel {
                                  sd: steps.map { sigma * ($0 * (1 + $0 / t)).squareRoot() }, levels: levels)
     }
 }
+
+// Baselines between refits: the random walks move to the newest value; the drift keeps its slope.
+extension FittedNaive: UpdatableModel {
+    public func updated(with newer: [Double]) throws -> FittedNaive {
+        try validateNewer(newer, model: "naive")
+        return FittedNaive(last: newer.last ?? last, sigma: sigma)
+    }
+}
+
+extension FittedSeasonalNaive: UpdatableModel {
+    public func updated(with newer: [Double]) throws -> FittedSeasonalNaive {
+        try validateNewer(newer, model: "snaive")
+        return FittedSeasonalNaive(lastSeason: Array((lastSeason + newer).suffix(lastSeason.count)), sigma: sigma)
+    }
+}
+
+extension FittedDrift: UpdatableModel {
+    public func updated(with newer: [Double]) throws -> FittedDrift {
+        try validateNewer(newer, model: "drift")
+        return FittedDrift(last: newer.last ?? last, slope: slope, sigma: sigma, observations: observations + newer.count)
+    }
+}

@@ -33,3 +33,12 @@ extension OnLogScale: SpecificationSelecting where Base: SpecificationSelecting 
         OnLogScale<Base.Selected>(base.selected(by: fitted.base))
     }
 }
+
+extension FittedOnLogScale: UpdatableModel where Base: UpdatableModel {
+    public func updated(with newer: [Double]) throws -> FittedOnLogScale<Base> {
+        if let index = newer.firstIndex(where: { !($0 > 0) || !$0.isFinite }) {
+            throw ForecastError.invalidInput("a model on log prices needs positive values; newer value \(index + 1) is \(newer[index])")
+        }
+        return FittedOnLogScale(base: try base.updated(with: newer.map { log($0) }))
+    }
+}

@@ -69,11 +69,11 @@ public struct FittedETS: FittedModel {
     public let bic: Double
     /// Estimated parameters including σ²: smoothing parameters, free initial states, σ².
     public let parameterCount: Int
-    public let observations: Int
-    let finalLevel: Double
-    let finalTrend: Double
+    public private(set) var observations: Int
+    private(set) var finalLevel: Double
+    private(set) var finalTrend: Double
     /// `finalSeason[j]` applies to forecast step j+1 (and j+1+m, …).
-    let finalSeason: [Double]
+    private(set) var finalSeason: [Double]
 
     public var spec: String { kind.spec }
 
@@ -224,5 +224,25 @@ public struct FittedETS: FittedModel {
                               upper: sorted.map { quantile($0, 0.5 + level / 2) })
         }
         return Forecast(mean: mean, intervals: intervals)
+    }
+}
+
+extension FittedETS: UpdatableModel {
+    /// Runs the recursions on from the final state over the newer observations, smoothing
+    /// parameters and σ² unchanged: the state a filter over the whole longer series from the
+    /// fitted initial state ends in. Fit statistics stay those of the fit.
+    public func updated(with newer: [Double]) throws -> FittedETS {
+        try validateNewer(newer, model: "ets")
+        guard !newer.isEmpty else { return self }
+        let end = ETSParameters(alpha: alpha, beta: beta, gamma: gamma, phi: phi, level: finalLevel, trend: finalTrend, season: finalSeason)
+        guard let filtered = ETSFilter.run(newer, kind: kind, parameters: end) else {
+            throw ForecastError.fitFailed(model: "ets", reason: "the newer observations took \(spec) out of its admissible range")
+        }
+        var next = self
+        next.observations += newer.count
+        next.finalLevel = filtered.level
+        next.finalTrend = filtered.trend
+        next.finalSeason = filtered.season
+        return next
     }
 }

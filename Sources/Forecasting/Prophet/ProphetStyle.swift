@@ -107,6 +107,8 @@ public struct FittedProphetStyle: FittedModel {
     let sigma: Double
     let seasonalities: [ProphetStyle.Seasonality]
     let intervalSamples: Int
+    /// Observations that arrived after the fit (`updated(with:)`); nil in a fresh fit.
+    private(set) var newerObservations: Int?
 
     public var spec: String {
         let seasons = seasonalities.map { season in
@@ -128,6 +130,15 @@ public struct FittedProphetStyle: FittedModel {
     }
 
     public func forecast(horizon: Int, levels: [Double]) -> Forecast {
+        let skipped = newerObservations ?? 0
+        guard skipped > 0 else { return forecastFromFitEnd(horizon: horizon, levels: levels) }
+        let whole = forecastFromFitEnd(horizon: horizon + skipped, levels: levels)
+        return Forecast(mean: Array(whole.mean.dropFirst(skipped)),
+                        intervals: whole.intervals.map { .init(level: $0.level, lower: Array($0.lower.dropFirst(skipped)), upper: Array($0.upper.dropFirst(skipped))) })
+    }
+
+    /// Steps 1…horizon after the last fitted observation.
+    private func forecastFromFitEnd(horizon: Int, levels: [Double]) -> Forecast {
         guard horizon > 0 else { return Forecast(mean: [], intervals: levels.map { .init(level: $0, lower: [], upper: []) }) }
         let base = (1...horizon).map { scaledMean(step: observations - 1 + $0) }
         let deviations = TrendSimulation.futureTrendDeviations(
@@ -143,5 +154,17 @@ public struct FittedProphetStyle: FittedModel {
             }
         }
         return Forecast(mean: base.map { $0 * yScale }, intervals: intervals)
+    }
+}
+
+extension FittedProphetStyle: UpdatableModel {
+    /// A curve fit has no state to filter: kept as fitted, it forecasts the dates after the
+    /// newer observations, its trend uncertainty growing from the end of the fit (what a
+    /// Prophet model fitted once and asked about later dates does).
+    public func updated(with newer: [Double]) throws -> FittedProphetStyle {
+        try validateNewer(newer, model: "prophet")
+        var next = self
+        next.newerObservations = (newerObservations ?? 0) + newer.count
+        return next
     }
 }

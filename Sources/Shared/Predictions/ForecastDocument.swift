@@ -29,10 +29,14 @@ public struct ForecastDocument: Sendable, Codable, Equatable {
         public let observations: Int
         /// `stored`: loaded from the symbol's trained artifacts; `fit`: fitted for this document.
         public let source: TrainedModels.Source
+        /// Observations after the fit that a stored model took without refitting (its state run
+        /// forward, its parameters kept); absent when it saw no newer data.
+        public let newerObservations: Int?
 
         enum CodingKeys: String, CodingKey {
             case name, spec, forecasts, accuracy, observations, source
             case trainedAt = "trained_at"
+            case newerObservations = "newer_observations"
         }
     }
 
@@ -63,7 +67,7 @@ public struct ForecastDocument: Sendable, Codable, Equatable {
     public let generatedAt: Date
     public let history: [HistoryPoint]
     public let models: [ModelForecast]
-    /// Why stored models were not used (unusable artifacts, storage down, newer data); absent
+    /// Why stored models were not used (unusable artifacts, storage down, data too far ahead); absent
     /// when they were or when none existed.
     public var notes: [String]?
 
@@ -121,7 +125,8 @@ public struct ForecastDocument: Sendable, Codable, Equatable {
                       lo95: forecast.intervals[1].lower[h - 1], hi95: forecast.intervals[1].upper[h - 1])
             }
             return ModelForecast(name: member.name, spec: member.model.spec, forecasts: points, accuracy: member.accuracy,
-                                 trainedAt: member.trainedAt, observations: trained.observations, source: member.source)
+                                 trainedAt: member.trainedAt, observations: trained.observations, source: member.source,
+                                 newerObservations: trained.newerObservations > 0 ? trained.newerObservations : nil)
         }
         var models = trained.members.map(entry)
         if let ensemble = trained.ensemble() { models.append(entry(ensemble)) }

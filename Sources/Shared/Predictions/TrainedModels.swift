@@ -41,13 +41,53 @@ public struct TrainedModels: Sendable {
     /// The first and last dates of the fit window: what the models have seen.
     public let firstDate: String
     public let lastDate: String
+    /// Observations the models took after their fit without refitting (`updated(to:)`).
+    public let newerObservations: Int
 
-    public init(members: [Member], ensembleAccuracy: ForecastDocument.Accuracy?, observations: Int, firstDate: String, lastDate: String) {
+    public init(members: [Member], ensembleAccuracy: ForecastDocument.Accuracy?, observations: Int, firstDate: String, lastDate: String,
+                newerObservations: Int = 0) {
         self.members = members
         self.ensembleAccuracy = ensembleAccuracy
         self.observations = observations
         self.firstDate = firstDate
         self.lastDate = lastDate
+        self.newerObservations = newerObservations
+    }
+
+    /// Newer observations beyond this many are a reason to refit rather than filter forward:
+    /// a weekly trainer leaves a handful; a quarter's worth means training has stopped.
+    public static let maximumNewerObservations = 63
+
+    /// Why stored models cannot simply take the series' newer observations.
+    public struct UpdateRefused: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// These models brought up to the end of `series` without refitting: each runs forward over
+    /// the observations after `lastDate` with its parameters kept (see `UpdatableModel`), and
+    /// keeps its backtest figures. `self` when nothing is newer.
+    public func updated(to series: DailySeries) throws(UpdateRefused) -> TrainedModels {
+        guard series.dates.last != lastDate else { return self }
+        guard let index = series.dates.lastIndex(of: lastDate) else {
+            throw UpdateRefused(description: "stored models were trained on data through \(lastDate), which the data (through \(series.dates.last ?? "?")) does not contain")
+        }
+        let newer = Array(series.closes[(index + 1)...])
+        guard newer.count <= Self.maximumNewerObservations else {
+            throw UpdateRefused(description: "stored models were trained on data through \(lastDate), \(newer.count) observations ago (more than \(Self.maximumNewerObservations))")
+        }
+        var updated: [Member] = []
+        for member in members {
+            let model: (any FittedModel)?
+            do { model = try member.model.updatedIfPossible(with: newer) } catch {
+                throw UpdateRefused(description: "stored \(member.name) could not take the \(newer.count) observations after \(lastDate): \(error)")
+            }
+            guard let model else { throw UpdateRefused(description: "stored \(member.name) cannot take newer observations without a refit") }
+            updated.append(Member(name: member.name, model: model, accuracy: member.accuracy, meanMASE: member.meanMASE,
+                                  trainedAt: member.trainedAt, source: member.source))
+        }
+        return TrainedModels(members: updated, ensembleAccuracy: ensembleAccuracy, observations: observations + newer.count,
+                             firstDate: firstDate, lastDate: series.dates[series.dates.count - 1],
+                             newerObservations: newerObservations + newer.count)
     }
 
     /// Fits every catalog model on the last `ForecastDocument.fitWindow` closes and backtests them.

@@ -3,9 +3,10 @@ import Foundation
 import Logging
 import NIOPosix
 
-/// Where a job's trained models come from: the symbol's stored training when it is sound and
-/// covers the data, otherwise a fit now, which is then stored for the next request. Storage
-/// trouble never fails a forecast: it costs a fit, and the reason is logged and noted.
+/// Where a job's trained models come from: the symbol's stored training when it is sound (run
+/// forward over any observations newer than it, without refitting), otherwise a fit now, which
+/// is then stored for the next request. Storage trouble never fails a forecast: it costs a fit,
+/// and the reason is logged and noted.
 public struct ModelProvider: Sendable {
     public let store: ModelStore
     let logger: Logger
@@ -22,13 +23,16 @@ public struct ModelProvider: Sendable {
         public let notes: [String]
     }
 
-    /// Stored models when usable, else fitted (and stored).
+    /// Stored models when usable (run forward over any newer observations), else fitted (and stored).
     public func models(for series: DailySeries) async throws(ForecastDocument.Unavailable) -> Outcome {
         var notes: [String] = []
         do {
             if let stored = try await store.load(symbol: series.symbol) {
-                if stored.lastDate == series.dates.last { return Outcome(trained: stored, notes: []) }
-                notes.append("stored models were trained on data through \(stored.lastDate); the data now runs to \(series.dates.last ?? "?"), so they were refitted")
+                do throws(TrainedModels.UpdateRefused) {
+                    return Outcome(trained: try stored.updated(to: series), notes: [])
+                } catch {
+                    notes.append("\(error); refitted")
+                }
             }
         } catch let error as ArtifactError {
             notes.append("stored models unusable (\(error)); refitted")
