@@ -23,7 +23,7 @@ struct WorkerCommand: AsyncParsableCommand {
                                        visibilityTimeout: .seconds(settings.jobVisibilityTimeoutSeconds)))
         let marketData = FileMarketData(directory: settings.marketDataDirectory)
         let cache = PredictionCache(redis: clients.redis, keys: settings.redisKeys, modelVersion: settings.modelVersion)
-        let store = ModelStore(storage: clients.storage, modelVersion: settings.modelVersion)
+        let store = ModelStore(storage: clients.storage, modelVersion: settings.modelVersion, loaded: ModelStore.loadedCache())
         let handlers: [any JobHandler] = [
             PingJob(),
             PredictJob(marketData: marketData, cache: cache, models: ModelProvider(store: store, logger: logger), modelVersion: settings.modelVersion),

@@ -45,6 +45,16 @@ struct JobsRouteTests {
             #expect(done.headers[.retryAfter] == nil)
             #expect(String(buffer: done.body).contains(#""result":{"pong":true,"values":[1,2.5]}"#))
             WebAPIRouteTests.checkContract(contract, "GET", "/api/jobs/{id}", done)
+
+            // The result is embedded as the handler wrote it; a result that is not a JSON object or
+            // array (no handler of ours writes one) becomes a string rather than break the document.
+            let other = try await queue.enqueue(type: "ping", params: "{}")
+            let otherDelivery = try await queue.fetch(consumer: "t", count: 1, block: .milliseconds(100))[0]
+            _ = try await queue.start(otherDelivery)
+            try await queue.complete(otherDelivery, result: "plain \"text\"\n")
+            let text = String(buffer: try await client.execute(uri: "/api/jobs/\(other.id)", method: .get).body)
+            let parsed = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            #expect(parsed?["result"] as? String == "plain \"text\"\n" && parsed?["id"] as? String == other.id, "\(text)")
         }
     }
 

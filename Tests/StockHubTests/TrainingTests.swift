@@ -102,14 +102,11 @@ struct TrainingTests {
 
     @Test func newerDataIsTakenByTheStoredModelsWithoutARefit() async throws {
         let series = try await series()
-        func dropping(_ count: Int) -> DailySeries {
-            DailySeries(symbol: series.symbol, dates: Array(series.dates.dropLast(count)), closes: Array(series.closes.dropLast(count)))
-        }
         let store = try s3Store()
         let provider = ModelProvider(store: store, logger: Logger(label: "test"))
 
         // Trained a week ago: served stored, run forward over the five newer closes.
-        let older = dropping(5)
+        let older = series.droppingLast(5)
         let trained = try await ModelProvider.fit(older)
         try await store.save(trained, symbol: "MSFT")
         let outcome = try await provider.models(for: series)
@@ -133,14 +130,39 @@ struct TrainingTests {
         for (a, b) in zip(arima.base.forecast(horizon: 5, levels: [0.8]).mean, refiltered) { #expect(abs(a - b) < 1e-7, "\(a) vs \(b)") }
 
         // Trained on data the series no longer reaches (a revision), or too long ago: refitted, and said.
-        for (stored, reason) in [(series, "does not contain"), (dropping(TrainedModels.maximumNewerObservations + 1), "observations ago")] {
+        for (stored, reason) in [(series, "does not contain"), (series.droppingLast(TrainedModels.maximumNewerObservations + 1), "observations ago")] {
             try await store.save(try await ModelProvider.fit(stored), symbol: "MSFT")
-            let asked = stored.dates.count == series.dates.count ? dropping(3) : series
+            let asked = stored.dates.count == series.dates.count ? series.droppingLast(3) : series
             let refit = try await provider.models(for: asked)
             #expect(refit.trained.members.allSatisfy { $0.source == .fit } && refit.trained.lastDate == asked.dates.last, "\(reason)")
             #expect(refit.notes.count == 1 && refit.notes[0].contains(reason) && refit.notes[0].hasSuffix("refitted"), "\(refit.notes)")
             #expect(try await store.load(symbol: "MSFT")?.lastDate == asked.dates.last, "\(reason): the refit is stored")
         }
+    }
+
+    @Test func aWorkersDecodedTrainingIsKeptUntilItsManifestChanges() async throws {
+        let series = try await series()
+        let storage = S3Store(settings: try TestServices.s3Settings(prefix: uniqueName("loaded")), http: HTTPClient())
+        let cached = ModelStore(storage: storage, modelVersion: modelVersion, loaded: ModelStore.loadedCache())
+        let uncached = ModelStore(storage: storage, modelVersion: modelVersion)
+        let first = try await ModelProvider.fit(series)
+        try await cached.save(first, symbol: "MSFT", now: Date(timeIntervalSince1970: 1_000_000))
+        _ = try #require(try await cached.load(symbol: "MSFT"))
+
+        // The manifest is unchanged, so the artifacts are not read again: a deleted one goes unnoticed
+        // by the caching store, while a store without the cache reads and misses it.
+        try await storage.delete(cached.artifactKey(model: "arima", symbol: "MSFT"))
+        #expect(try await cached.load(symbol: "MSFT")?.members.count == 5)
+        await #expect(throws: StorageError.self) { _ = try await uncached.load(symbol: "MSFT") }
+
+        // A new training rewrites the manifest: the next load reads it and its artifacts at once.
+        let older = series.droppingLast(2)
+        try await cached.save(try await ModelProvider.fit(older), symbol: "MSFT", now: Date(timeIntervalSince1970: 2_000_000))
+        let reloaded = try #require(try await cached.load(symbol: "MSFT"))
+        #expect(reloaded.lastDate == older.dates.last && older.dates.last != series.dates.last && reloaded.members.count == 5)
+        // And a vanished training is seen too: no manifest, no models.
+        try await storage.delete(cached.manifestKey(symbol: "MSFT"))
+        #expect(try await cached.load(symbol: "MSFT") == nil)
     }
 
     @Test func unreachableStorageLeadsToAFitOnDemand() async throws {

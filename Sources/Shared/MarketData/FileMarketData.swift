@@ -7,6 +7,11 @@ public struct DailySeries: Sendable, Equatable {
     /// ISO dates (`2017-11-10`).
     public let dates: [String]
     public let closes: [Double]
+
+    /// The series as it stood `count` trading days ago (what a training then saw).
+    public func droppingLast(_ count: Int) -> DailySeries {
+        DailySeries(symbol: symbol, dates: Array(dates.dropLast(count)), closes: Array(closes.dropLast(count)))
+    }
 }
 
 public enum MarketDataError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -9,10 +9,27 @@ import Foundation
 public struct ModelStore: Sendable {
     public let storage: any ArtifactStore
     public let modelVersion: String
+    /// Decoded trainings by symbol, each with the SHA-256 of the manifest it came from.
+    private let loaded: ExpiringCache<String, LoadedTraining>?
 
-    public init(storage: any ArtifactStore, modelVersion: String) {
+    /// A decoded training and the manifest bytes' digest that names it.
+    public struct LoadedTraining: Sendable {
+        let manifestSHA256: String
+        let trained: TrainedModels
+    }
+
+    /// - Parameter loaded: keeps decoded trainings in this process (Worker). A load still reads
+    ///   the manifest, so a new training is seen at once; only when its bytes are unchanged are
+    ///   the artifacts not fetched and decoded again (one round trip instead of six on S3).
+    public init(storage: any ArtifactStore, modelVersion: String, loaded: ExpiringCache<String, LoadedTraining>? = nil) {
         self.storage = storage
         self.modelVersion = modelVersion
+        self.loaded = loaded
+    }
+
+    /// Room for this many symbols' decoded trainings (~20 KB each) for an hour.
+    public static func loadedCache(symbols: Int = 1000) -> ExpiringCache<String, LoadedTraining> {
+        ExpiringCache(maxEntries: symbols)
     }
 
     public func artifactKey(model: String, symbol: String) -> String { "models/\(model)/\(modelVersion)/\(symbol).bin" }
@@ -96,6 +113,8 @@ public struct ModelStore: Sendable {
         let key = manifestKey(symbol: symbol)
         let bytes: [UInt8]
         do { bytes = try await storage.get(key) } catch StorageError.notFound { return nil }
+        let digest = SHA256Hex.of(bytes)
+        if let hit = loaded?.value(for: symbol), hit.manifestSHA256 == digest { return hit.trained }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         let manifest: Manifest
@@ -123,7 +142,9 @@ public struct ModelStore: Sendable {
             members.append(.init(name: header.model, model: file.model, accuracy: header.accuracy, meanMASE: header.meanMASE,
                                  trainedAt: header.trainedAt, source: .stored))
         }
-        return TrainedModels(members: members, ensembleAccuracy: manifest.ensembleAccuracy, observations: manifest.observations,
-                             firstDate: manifest.firstDate, lastDate: manifest.lastDate)
+        let trained = TrainedModels(members: members, ensembleAccuracy: manifest.ensembleAccuracy, observations: manifest.observations,
+                                    firstDate: manifest.firstDate, lastDate: manifest.lastDate)
+        loaded?.insert(LoadedTraining(manifestSHA256: digest, trained: trained), for: symbol, expires: .now + .seconds(3600))
+        return trained
     }
 }

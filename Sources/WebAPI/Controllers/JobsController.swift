@@ -22,14 +22,16 @@ struct JobsController {
         let progress: Double
         let stage: String?
         let attempts: Int
-        let result: JSONDocument?
         let error: String?
         let createdAt: Date?
         let startedAt: Date?
         let finishedAt: Date?
+        /// Spliced in by `json` as the handler wrote it: a forecast document is tens of KB, and
+        /// decoding it into a generic tree to encode it again cost more than the rest of the request.
+        let result: String?
 
         enum CodingKeys: String, CodingKey {
-            case id, type, status, progress, stage, attempts, result, error
+            case id, type, status, progress, stage, attempts, error
             case createdAt = "created_at"
             case startedAt = "started_at"
             case finishedAt = "finished_at"
@@ -42,11 +44,24 @@ struct JobsController {
             progress = record.progress
             stage = record.stage
             attempts = record.attempts
-            result = record.result.flatMap { try? JSONDecoder().decode(JSONDocument.self, from: Data($0.utf8)) }
             error = record.error
             createdAt = record.createdAt
             startedAt = record.startedAt
             finishedAt = record.finishedAt
+            result = record.result
+        }
+
+        /// The document's JSON with `"result"` last. Handlers return JSON objects or arrays
+        /// (`JobHandler`); anything else is embedded as a string rather than break the document.
+        func json(_ encoder: JSONEncoder) throws -> [UInt8] {
+            var bytes = Array(try encoder.encode(self))
+            guard let result, bytes.last == UInt8(ascii: "}") else { return bytes }
+            let raw = result.utf8.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") }
+            let value: [UInt8] = raw.first == UInt8(ascii: "{") || raw.first == UInt8(ascii: "[")
+                ? Array(result.utf8) : Array(try encoder.encode(result))
+            bytes.removeLast()
+            bytes += Array(#","result":"#.utf8) + value + [UInt8(ascii: "}")]
+            return bytes
         }
     }
 
@@ -65,8 +80,9 @@ struct JobsController {
     private func status(_ context: AppRequestContext) async throws -> Response {
         let record = try await record(context)
         // Pollers learn when to ask again; finished jobs need no more polling.
-        let headers: HTTPFields = record.status.isFinished ? [:] : [.retryAfter: "1"]
-        return try JSONBody.response(JobDocument(record), headers: headers)
+        var headers: HTTPFields = record.status.isFinished ? [:] : [.retryAfter: "1"]
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JobDocument(record).json(APIJSON.encoder()))))
     }
 
     /// `event: job` carries the whole job document after every change; the stream ends after
@@ -77,7 +93,8 @@ struct JobsController {
         let queue = self.queue
         let encoder = APIJSON.encoder()
         @Sendable func frame(_ record: JobRecord) throws -> ByteBuffer {
-            let json = try encoder.encode(JobDocument(record))
+            // One `data:` line: a raw newline in JSON can only be whitespace, so it becomes a space.
+            let json = try JobDocument(record).json(encoder).map { $0 == UInt8(ascii: "\n") ? UInt8(ascii: " ") : $0 }
             return ByteBuffer(string: "event: job\ndata: \(String(decoding: json, as: UTF8.self))\n\n")
         }
         let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no"]
@@ -98,32 +115,5 @@ struct JobsController {
             }
             try await writer.finish(nil)
         })
-    }
-}
-
-/// Any JSON value, to embed a handler's JSON result in a response without knowing its shape.
-indirect enum JSONDocument: Codable, Sendable {
-    case object([String: JSONDocument]), array([JSONDocument]), string(String), number(Double), bool(Bool), null
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONDocument].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONDocument].self)) }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .object(let value): try container.encode(value)
-        case .array(let value): try container.encode(value)
-        case .string(let value): try container.encode(value)
-        case .number(let value): try container.encode(value)
-        case .bool(let value): try container.encode(value)
-        case .null: try container.encodeNil()
-        }
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
 import Shared
 
-/// Forecasts one symbol with every model, from its stored training when that is sound and
-/// current (else fitted now and stored), writes the forecast document to the prediction cache
-/// and returns it as the job's result. Idempotent: a rerun overwrites the same keys.
+/// Forecasts one symbol with every model, from its stored training when that is sound (run
+/// forward over any newer closes; else fitted now and stored), writes the forecast document to
+/// the prediction cache and returns it as the job's result. Idempotent: a rerun overwrites the
+/// same keys.
 struct PredictJob: JobHandler {
     let type = PredictRequest.jobType
     let marketData: FileMarketData
