@@ -129,25 +129,20 @@ public struct FittedProphetStyle: FittedModel {
         return value
     }
 
+    /// Steps 1…horizon after the last observation: the fit's own, or the newest of those taken
+    /// since (the trend simulation then runs from the end of the fit over the skipped steps too).
     public func forecast(horizon: Int, levels: [Double]) -> Forecast {
-        let skipped = newerObservations ?? 0
-        guard skipped > 0 else { return forecastFromFitEnd(horizon: horizon, levels: levels) }
-        let whole = forecastFromFitEnd(horizon: horizon + skipped, levels: levels)
-        return Forecast(mean: Array(whole.mean.dropFirst(skipped)),
-                        intervals: whole.intervals.map { .init(level: $0.level, lower: Array($0.lower.dropFirst(skipped)), upper: Array($0.upper.dropFirst(skipped))) })
-    }
-
-    /// Steps 1…horizon after the last fitted observation.
-    private func forecastFromFitEnd(horizon: Int, levels: [Double]) -> Forecast {
         guard horizon > 0 else { return Forecast(mean: [], intervals: levels.map { .init(level: $0, lower: [], upper: []) }) }
-        let base = (1...horizon).map { scaledMean(step: observations - 1 + $0) }
+        let skipped = newerObservations ?? 0
+        let steps = skipped..<(skipped + horizon)  // 0-based steps after the end of the fit
+        let base = steps.map { scaledMean(step: observations + $0) }
         let deviations = TrendSimulation.futureTrendDeviations(
-            horizon: horizon, observations: observations, changepointCount: changepoints.count,
+            horizon: skipped + horizon, observations: observations, changepointCount: changepoints.count,
             meanAbsoluteChange: deltas.isEmpty ? 0 : deltas.reduce(0) { $0 + abs($1) } / Double(deltas.count),
             samples: intervalSamples)
         var intervals = levels.map { Forecast.Interval(level: $0, lower: [], upper: []) }
-        for h in 0..<horizon {
-            let mixture = TrendSimulation.Mixture(centres: deviations[h], sd: sigma)
+        for (h, step) in steps.enumerated() {
+            let mixture = TrendSimulation.Mixture(centres: deviations[step], sd: sigma)
             for (index, level) in levels.enumerated() {
                 intervals[index].lower.append((base[h] + mixture.quantile(0.5 - level / 2)) * yScale)
                 intervals[index].upper.append((base[h] + mixture.quantile(0.5 + level / 2)) * yScale)
