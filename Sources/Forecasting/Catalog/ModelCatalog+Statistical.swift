@@ -2,11 +2,12 @@ import Foundation
 
 extension ModelCatalog {
     /// The fitted types an artifact may hold besides the baselines and the ensemble: each
-    /// statistical model on raw values and on log prices.
+    /// statistical model on raw values and on log prices, and the learned models.
     static let storableTypes: [any FittedModel.Type] = [
         FittedARIMA.self, FittedOnLogScale<FittedARIMA>.self,
         FittedETS.self, FittedOnLogScale<FittedETS>.self,
         FittedProphetStyle.self, FittedOnLogScale<FittedProphetStyle>.self,
+        FittedTreeEnsemble.self,
     ]
 
     static let statisticalNames = ["arima", "ets", "prophet"]

@@ -10,16 +10,26 @@ public struct ModelCatalog: Sendable {
         case auto, log, raw
     }
 
-    public static let names = ["naive", "snaive", "drift", "arima", "ets", "prophet", Backtest.ensembleName]
+    public static let names = ["naive", "snaive", "drift", "arima", "ets", "prophet", "xgboost", "random_forest", Backtest.ensembleName]
+
+    /// The learned models forecast each horizon directly up to this many steps; further steps
+    /// extend the last one.
+    public static let maximumDirectHorizon = 20
 
     public let seasonLength: Int?
     public let scale: Scale
+    /// Steps the learned models are trained for (at most `maximumDirectHorizon`).
+    public let horizon: Int
 
-    /// - Parameter seasonLength: observations per cycle; below 1 means none (callers are meant
-    ///   to refuse such input first, with their own message).
-    public init(seasonLength: Int? = nil, scale: Scale = .auto) {
+    /// - Parameters:
+    ///   - seasonLength: observations per cycle; below 1 means none (callers are meant to refuse
+    ///     such input first, with their own message).
+    ///   - horizon: the steps forecasts will be asked for (the learned models train one
+    ///     predictor per step).
+    public init(seasonLength: Int? = nil, scale: Scale = .auto, horizon: Int = 5) {
         self.seasonLength = seasonLength.flatMap { $0 >= 1 ? $0 : nil }
         self.scale = scale
+        self.horizon = min(max(horizon, 1), Self.maximumDirectHorizon)
     }
 
     /// The model called `name`, set up for series `y` (which decides the scale under `auto`).
@@ -34,6 +44,8 @@ public struct ModelCatalog: Sendable {
             return SeasonalNaive(seasonLength: seasonLength)
         case Backtest.ensembleName:
             return Ensemble(members: try ensembleMembers(for: y))
+        case "xgboost": return TreeEnsembleForecaster(.gradientBoosting, horizon: horizon)
+        case "random_forest": return TreeEnsembleForecaster(.randomForest, horizon: horizon)
         default:
             guard let model = try statisticalModel(named: name, for: y) else {
                 throw ForecastError.invalidInput("unknown model \(name); known: \(Self.names.joined(separator: ", "))")
@@ -42,10 +54,14 @@ public struct ModelCatalog: Sendable {
         }
     }
 
-    /// The members of the ensemble: the baselines and every statistical model.
+    /// The members of the ensemble: the baselines, every statistical model and, on positive
+    /// series (they model log returns), the learned ones.
     public func ensembleMembers(for y: [Double]) throws -> [any ForecastModel] {
         var members: [any ForecastModel] = [Naive(), Drift()]
         for name in Self.statisticalNames { if let model = try statisticalModel(named: name, for: y) { members.append(model) } }
+        if y.allSatisfy({ $0 > 0 }) {
+            members += [TreeEnsembleForecaster(.gradientBoosting, horizon: horizon), TreeEnsembleForecaster(.randomForest, horizon: horizon)]
+        }
         return members
     }
 

@@ -73,7 +73,7 @@ struct BacktestCommand: ParsableCommand {
             }
             let start = DispatchTime.now().uptimeNanoseconds
             do {
-                let catalog = ModelCatalog(seasonLength: item.seasonLength ?? options.seasonLength, scale: options.scale)
+                let catalog = ModelCatalog(seasonLength: item.seasonLength ?? options.seasonLength, scale: options.scale, horizon: plan.horizon)
                 var names = selectedModels
                 if names.isEmpty {
                     names = ModelCatalog.names.filter { $0 != "snaive" || (catalog.seasonLength ?? 1) > 1 }
