@@ -13,6 +13,8 @@ import Testing
 /// reason a forecast fails.
 @Suite("Training: artifacts, manifests, serving from stored models")
 struct TrainingTests {
+    /// Every model a training fits on a price series (the ensemble is built from them).
+    static let memberNames: Set<String> = ["naive", "drift", "arima", "ets", "prophet", "xgboost", "random_forest"]
     let modelVersion = uniqueName("t")
 
     func series(_ symbol: String = "MSFT") async throws -> DailySeries {
@@ -32,7 +34,7 @@ struct TrainingTests {
 
         // Every model has its artifact under the documented key, then the manifest.
         let names = fitted.members.map(\.name)
-        #expect(Set(names) == ["naive", "drift", "arima", "ets", "prophet"], "\(names)")
+        #expect(Set(names) == TrainingTests.memberNames, "\(names)")
         #expect(manifest.models.map(\.key) == names.map { "models/\($0)/\(modelVersion)/MSFT.bin" })
         for entry in manifest.models { #expect(try await store.storage.head(entry.key)?.size == entry.bytes) }
         #expect(try await store.storage.head("models/manifest/\(modelVersion)/MSFT.json") != nil)
@@ -96,7 +98,7 @@ struct TrainingTests {
             #expect(outcome.trained.members.allSatisfy { $0.source == .fit }, "\(damage)")
             #expect(outcome.notes.count == 1 && outcome.notes[0].contains("stored models unusable") && outcome.notes[0].contains(key),
                     "\(damage): \(outcome.notes)")
-            #expect(try await store.load(symbol: "MSFT")?.members.count == 5, "\(damage): not rewritten")
+            #expect(try await store.load(symbol: "MSFT")?.members.count == TrainingTests.memberNames.count, "\(damage): not rewritten")
         }
     }
 
@@ -152,14 +154,14 @@ struct TrainingTests {
         // The manifest is unchanged, so the artifacts are not read again: a deleted one goes unnoticed
         // by the caching store, while a store without the cache reads and misses it.
         try await storage.delete(cached.artifactKey(model: "arima", symbol: "MSFT"))
-        #expect(try await cached.load(symbol: "MSFT")?.members.count == 5)
+        #expect(try await cached.load(symbol: "MSFT")?.members.count == TrainingTests.memberNames.count)
         await #expect(throws: StorageError.self) { _ = try await uncached.load(symbol: "MSFT") }
 
         // A new training rewrites the manifest: the next load reads it and its artifacts at once.
         let older = series.droppingLast(2)
         try await cached.save(try await ModelProvider.fit(older), symbol: "MSFT", now: Date(timeIntervalSince1970: 2_000_000))
         let reloaded = try #require(try await cached.load(symbol: "MSFT"))
-        #expect(reloaded.lastDate == older.dates.last && older.dates.last != series.dates.last && reloaded.members.count == 5)
+        #expect(reloaded.lastDate == older.dates.last && older.dates.last != series.dates.last && reloaded.members.count == TrainingTests.memberNames.count)
         // And a vanished training is seen too: no manifest, no models.
         try await storage.delete(cached.manifestKey(symbol: "MSFT"))
         #expect(try await cached.load(symbol: "MSFT") == nil)
@@ -173,7 +175,7 @@ struct TrainingTests {
         let down = ModelProvider(store: ModelStore(storage: S3Store(settings: settings, http: HTTPClient(settings: HTTPClientSettings(retry: .none))),
                                                    modelVersion: modelVersion), logger: Logger(label: "test"))
         let fitted = try await down.models(for: series)
-        #expect(fitted.trained.members.count == 5 && fitted.notes.first?.contains("storage unavailable") == true, "\(fitted.notes)")
+        #expect(fitted.trained.members.count == TrainingTests.memberNames.count && fitted.notes.first?.contains("storage unavailable") == true, "\(fitted.notes)")
     }
 }
 
@@ -203,12 +205,12 @@ struct TrainJobTests {
         decoder.dateDecodingStrategy = .iso8601
         let result = try decoder.decode(TrainResult.self, from: Data((trainRecord.result ?? "").utf8))
         #expect(result.manifest == "models/manifest/\(modelVersion)/MSFT.json")
-        #expect(Set(result.models.map(\.name)) == ["naive", "drift", "arima", "ets", "prophet"])
+        #expect(Set(result.models.map(\.name)) == TrainingTests.memberNames)
         let storage = S3Store(settings: try TestServices.s3Settings(prefix: ""), http: HTTPClient())
         for entry in result.models { #expect(try await storage.head(entry.key)?.size == entry.bytes, "\(entry.key)") }
         let cache = PredictionCache(redis: redis, keys: keys, modelVersion: modelVersion)
         let warmed = try decoder.decode(ForecastDocument.self, from: Data(try #require(try await cache.document(for: "MSFT"))))
-        #expect(warmed.models.count == 6 && warmed.models.allSatisfy { $0.source == .stored }, "\(warmed.models.map(\.source))")
+        #expect(warmed.models.count == TrainingTests.memberNames.count + 1 && warmed.models.allSatisfy { $0.source == .stored }, "\(warmed.models.map(\.source))")
 
         // Predict with the cache gone: served from the stored models, no refit.
         _ = try await redis.command("DEL", RedisArgument(cache.key(for: "MSFT")))
@@ -288,7 +290,7 @@ struct TrainingRunTests {
                                                          limit: .seconds(600))
         #expect(failed == 1 && output.contains("1 of 2 symbols trained") && output.contains("failed ZZZZ: unknown symbol ZZZZ"), "\(output)")
         let store = ModelStore(storage: S3Store(settings: try TestServices.s3Settings(prefix: ""), http: HTTPClient()), modelVersion: modelVersion)
-        #expect(try await store.load(symbol: "SPX")?.members.count == 5)
+        #expect(try await store.load(symbol: "SPX")?.members.count == TrainingTests.memberNames.count)
 
         // Through a worker: every symbol trained, exit 0.
         let worker = try ChildProcess(try BuiltProducts.path("Worker"), environment: environment)
@@ -319,7 +321,7 @@ struct ModelsRouteTests {
             let body = try JSONSerialization.jsonObject(with: Data(buffer: answer.body)) as? [String: Any] ?? [:]
             #expect(body["model_version"] as? String == modelVersion && (body["versions"] as? [String])?.contains(modelVersion) == true)
             let models = body["models"] as? [[String: Any]] ?? []
-            #expect(models.compactMap { $0["name"] as? String } == ["arima", "drift", "ets", "naive", "prophet"], "\(models)")
+            #expect(models.compactMap { $0["name"] as? String } == TrainingTests.memberNames.sorted(), "\(models)")
             for model in models {
                 let symbols = model["symbols"] as? [[String: Any]] ?? []
                 #expect(symbols.compactMap { $0["symbol"] as? String } == ["SPX"])

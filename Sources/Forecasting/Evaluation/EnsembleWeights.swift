@@ -7,14 +7,23 @@ import Foundation
 /// backtest (20 origins, h = 1…5) on two disjoint sets of 200 of the forecasting benchmark's
 /// series: the ensemble's mean MASE went 1.828 → 1.818 and 1.793 → 1.783. Trimming members
 /// worse than 1.1–1.5× the best was worse on the same sets: a short record is too noisy to
-/// drop a model on. Intervals combine by averaging quantiles with the same weights
+/// drop a model on. A member clearly worse than the others still gets no weight: one whose MASE
+/// is over `clearlyWorse` times the members' median (the Prophet-style curve on daily prices
+/// sat near three times it, and its small inverse-square weight still moved the mean).
+/// Intervals combine by averaging quantiles with the same weights
 /// ("Vincentization", Lichtendahl, Grushka-Cockayne & Winkler 2013), which keeps the combined
 /// band between the members' bands.
 public enum EnsembleWeights {
+    /// A member whose MASE exceeds the members' median by this factor gets no weight.
+    public static let clearlyWorse = 1.5
+
     /// Weights from mean MASE per member (nil = no record, weight 0). All equal if none has a record.
     public static func inverseSquaredMASE(_ mase: [Double?]) -> [Double] {
+        let known = mase.compactMap { $0 }.filter { $0.isFinite && $0 >= 0 }.sorted()
+        let median = known.isEmpty ? .infinity
+            : known.count % 2 == 1 ? known[known.count / 2] : (known[known.count / 2 - 1] + known[known.count / 2]) / 2
         let raw = mase.map { value -> Double in
-            guard let value, value.isFinite, value >= 0 else { return 0 }
+            guard let value, value.isFinite, value >= 0, value <= clearlyWorse * median else { return 0 }
             let bounded = max(value, 1e-9)  // a perfect record takes (almost) all the weight, not none
             return 1 / (bounded * bounded)
         }
