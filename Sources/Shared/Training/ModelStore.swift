@@ -27,9 +27,11 @@ public struct ModelStore: Sendable {
         self.loaded = loaded
     }
 
-    /// Room for this many symbols' decoded trainings (~20 KB each) for an hour.
-    public static func loadedCache(symbols: Int = 1000) -> ExpiringCache<String, LoadedTraining> {
-        ExpiringCache(maxEntries: symbols)
+    /// Room for decoded trainings for an hour, bounded by their artifacts' bytes (a symbol's
+    /// statistical models take ~15 KB, its tree ensembles ~1.3 MB), which keeps a Worker's
+    /// memory flat however many symbols it serves.
+    public static func loadedCache(symbols: Int = 1000, artifactBytes: Int = 96 << 20) -> ExpiringCache<String, LoadedTraining> {
+        ExpiringCache(maxEntries: symbols, maxCost: artifactBytes)
     }
 
     public func artifactKey(model: String, symbol: String) -> String { "models/\(model)/\(modelVersion)/\(symbol).bin" }
@@ -144,7 +146,8 @@ public struct ModelStore: Sendable {
         }
         let trained = TrainedModels(members: members, ensembleAccuracy: manifest.ensembleAccuracy, observations: manifest.observations,
                                     firstDate: manifest.firstDate, lastDate: manifest.lastDate)
-        loaded?.insert(LoadedTraining(manifestSHA256: digest, trained: trained), for: symbol, expires: .now + .seconds(3600))
+        loaded?.insert(LoadedTraining(manifestSHA256: digest, trained: trained), for: symbol, expires: .now + .seconds(3600),
+                       cost: fetched.values.reduce(0) { $0 + $1.count })
         return trained
     }
 }
