@@ -72,6 +72,7 @@ struct BaselineTests {
         let document = try ForecastDocument.make(series: series, modelVersion: "v1")
         let names = document.models.map(\.name)
         #expect(names.first == "naive" && names.last == "ensemble" && names.contains("drift"))
+        #expect(Set(names) == TrainingTests.memberNames.union(["ensemble"]) && document.unavailable == nil, "\(names)")
         #expect(document.models.allSatisfy { $0.forecasts.map(\.horizon) == [1, 2, 5] })
         for model in document.models {
             let accuracy = try #require(model.accuracy, "\(model.name) has no backtest accuracy")
@@ -81,6 +82,24 @@ struct BaselineTests {
         for point in document.models.flatMap(\.forecasts) {
             #expect(point.lo95 < point.lo80 && point.lo80 < point.value && point.value < point.hi80 && point.hi80 < point.hi95)
         }
+    }
+}
+
+/// A series some models cannot take still gets a document from the others, with the reasons.
+@Suite("Forecast documents: models that cannot take a series say why")
+struct ForecastDocumentUnavailableTests {
+    @Test func aShortSeriesListsTheLearnedModelsReasonsAndTheOthersAnswer() async throws {
+        let full = try await FileMarketData(directory: PredictionsTests.marketDataDirectory).daily("MSFT")
+        let short = DailySeries(symbol: "MSFT", dates: Array(full.dates.suffix(140)), closes: Array(full.closes.suffix(140)))
+        let document = try await onOwnThread { try ForecastDocument.make(series: short, modelVersion: "v1") }
+        let names = document.models.map(\.name)
+        #expect(names.contains("arima") && names.contains("ets") && names.last == "ensemble" && !names.contains("xgboost"), "\(names)")
+        let unavailable = try #require(document.unavailable)
+        #expect(Set(unavailable.map(\.name)) == ["xgboost", "random_forest"], "\(unavailable)")
+        #expect(unavailable.allSatisfy { $0.reason.contains("needs at least") && $0.reason.contains("got 140") }, "\(unavailable)")
+        #expect(document.models.flatMap(\.forecasts).allSatisfy { $0.value.isFinite && $0.lo95.isFinite && $0.hi95.isFinite })
+        let json = try ForecastDocument.encoder().encode(document)
+        #expect(String(decoding: json, as: UTF8.self).contains(#""unavailable":[{"#))
     }
 }
 

@@ -55,6 +55,12 @@ public struct ForecastDocument: Sendable, Codable, Equatable {
         }
     }
 
+    /// A catalog model that gave no forecast for this series, and its reason.
+    public struct UnavailableModel: Sendable, Codable, Equatable {
+        public let name: String
+        public let reason: String
+    }
+
     public struct HistoryPoint: Sendable, Codable, Equatable {
         public let date: String
         public let close: Double
@@ -70,9 +76,12 @@ public struct ForecastDocument: Sendable, Codable, Equatable {
     /// Why stored models were not used (unusable artifacts, storage down, data too far ahead); absent
     /// when they were or when none existed.
     public var notes: [String]?
+    /// Models that could not take this series (too short for their windows, constant prices…)
+    /// with their reasons; absent when every model answered.
+    public var unavailable: [UnavailableModel]?
 
     enum CodingKeys: String, CodingKey {
-        case symbol, history, models, notes
+        case symbol, history, models, notes, unavailable
         case asOf = "as_of"
         case lastClose = "last_close"
         case modelVersion = "model_version"
@@ -132,7 +141,8 @@ public struct ForecastDocument: Sendable, Codable, Equatable {
         if let ensemble = trained.ensemble() { models.append(entry(ensemble)) }
         let history = zip(series.dates.suffix(60), series.closes.suffix(60)).map { HistoryPoint(date: $0, close: $1) }
         return ForecastDocument(symbol: series.symbol, asOf: lastDate, lastClose: lastClose, modelVersion: modelVersion,
-                                generatedAt: now, history: history, models: models)
+                                generatedAt: now, history: history, models: models, notes: nil,
+                                unavailable: trained.unavailable.isEmpty ? nil : trained.unavailable)
     }
 
     public static func encoder() -> JSONEncoder { APIJSON.encoder() }

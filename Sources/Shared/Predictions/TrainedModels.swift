@@ -43,15 +43,18 @@ public struct TrainedModels: Sendable {
     public let lastDate: String
     /// Observations the models took after their fit without refitting (`updated(to:)`).
     public let newerObservations: Int
+    /// Catalog models that could not be fitted on this series, with the model's reason.
+    public let unavailable: [ForecastDocument.UnavailableModel]
 
     public init(members: [Member], ensembleAccuracy: ForecastDocument.Accuracy?, observations: Int, firstDate: String, lastDate: String,
-                newerObservations: Int = 0) {
+                newerObservations: Int = 0, unavailable: [ForecastDocument.UnavailableModel] = []) {
         self.members = members
         self.ensembleAccuracy = ensembleAccuracy
         self.observations = observations
         self.firstDate = firstDate
         self.lastDate = lastDate
         self.newerObservations = newerObservations
+        self.unavailable = unavailable
     }
 
     /// Newer observations beyond this many are a reason to refit rather than filter forward:
@@ -87,7 +90,7 @@ public struct TrainedModels: Sendable {
         }
         return TrainedModels(members: updated, ensembleAccuracy: ensembleAccuracy, observations: observations + newer.count,
                              firstDate: firstDate, lastDate: series.dates[series.dates.count - 1],
-                             newerObservations: newerObservations + newer.count)
+                             newerObservations: newerObservations + newer.count, unavailable: unavailable)
     }
 
     /// Fits every catalog model on the last `ForecastDocument.fitWindow` closes and backtests them.
@@ -108,14 +111,20 @@ public struct TrainedModels: Sendable {
             }
         }
         // The final fits are independent of each other: fit them side by side.
-        let finalFits = parallelMap(candidates) { try? $0.fitAny(window) }
-        let members = zip(candidates, finalFits).compactMap { model, fitted in
-            fitted.map { Member(name: model.name, model: $0, accuracy: accuracy(model.name), meanMASE: report.meanMASE(model.name),
-                                trainedAt: now, source: .fit) }
+        let finalFits = parallelMap(candidates) { model in Result { try model.fitAny(window) } }
+        var members: [Member] = [], unavailable: [ForecastDocument.UnavailableModel] = []
+        for (model, fitted) in zip(candidates, finalFits) {
+            switch fitted {
+            case .success(let fitted):
+                members.append(Member(name: model.name, model: fitted, accuracy: accuracy(model.name), meanMASE: report.meanMASE(model.name),
+                                      trainedAt: now, source: .fit))
+            case .failure(let error):
+                unavailable.append(.init(name: model.name, reason: "\(error)"))
+            }
         }
         guard !members.isEmpty else { throw tooShort }
         return TrainedModels(members: members, ensembleAccuracy: accuracy(Backtest.ensembleName), observations: window.count,
-                             firstDate: firstDate, lastDate: lastDate)
+                             firstDate: firstDate, lastDate: lastDate, unavailable: unavailable)
     }
 
     /// The ensemble over the members, weighted by 1/MASE² of their backtests; nil with fewer

@@ -57,9 +57,11 @@ public struct ModelStore: Sendable {
         public let observations: Int
         public let ensembleAccuracy: ForecastDocument.Accuracy?
         public let models: [Entry]
+        /// Catalog models the training could not fit, with their reasons (absent in older manifests).
+        public let unavailable: [ForecastDocument.UnavailableModel]?
 
         enum CodingKeys: String, CodingKey {
-            case format, symbol, observations, models
+            case format, symbol, observations, models, unavailable
             case modelVersion = "model_version"
             case trainedAt = "trained_at"
             case firstDate = "first_date"
@@ -82,7 +84,8 @@ public struct ModelStore: Sendable {
         }
         let manifest = Manifest(format: ModelArtifactFile.formatVersion, symbol: symbol, modelVersion: modelVersion, trainedAt: now,
                                 firstDate: trained.firstDate, lastDate: trained.lastDate, observations: trained.observations,
-                                ensembleAccuracy: trained.ensembleAccuracy, models: entries)
+                                ensembleAccuracy: trained.ensembleAccuracy, models: entries,
+                                unavailable: trained.unavailable.isEmpty ? nil : trained.unavailable)
         try await storage.put(manifestKey(symbol: symbol), Array(try APIJSON.encoder().encode(manifest)))
         return manifest
     }
@@ -145,7 +148,7 @@ public struct ModelStore: Sendable {
                                  trainedAt: header.trainedAt, source: .stored))
         }
         let trained = TrainedModels(members: members, ensembleAccuracy: manifest.ensembleAccuracy, observations: manifest.observations,
-                                    firstDate: manifest.firstDate, lastDate: manifest.lastDate)
+                                    firstDate: manifest.firstDate, lastDate: manifest.lastDate, unavailable: manifest.unavailable ?? [])
         loaded?.insert(LoadedTraining(manifestSHA256: digest, trained: trained), for: symbol, expires: .now + .seconds(3600),
                        cost: fetched.values.reduce(0) { $0 + $1.count })
         return trained
