@@ -20,7 +20,10 @@ extension ModelCatalog {
         let log = try usesLog(y)
         func scaled<M: ForecastModel>(_ model: M) -> any ForecastModel { log ? OnLogScale(model) : model }
         switch name {
-        case "arima": return scaled(AutoARIMA(seasonLength: seasonLength))
+        case "arima":
+            var arima = AutoARIMA(seasonLength: seasonLength)
+            arima.allowsZeroMean = !log
+            return scaled(arima)
         case "ets": return scaled(AutoETS(seasonLength: seasonLength ?? 1))
         case "prophet": return scaled(ProphetStyle(seasonalities: prophetSeasonalities))
         default: return nil

@@ -5,7 +5,10 @@ Regenerate from the repository root (deterministic; these pins reproduce the com
     /tmp/vec-venv/bin/pip install numpy==2.4.6 scipy==1.17.1 pandas==2.3.3 statsmodels==0.15.0 pmdarima==2.1.1 scikit-learn==1.9.1
     /tmp/vec-venv/bin/python Tests/Vectors/arima/generate.py
 Writes arima_fits.json (statsmodels fits, log-likelihoods, forecasts) and auto_arima.json
-(pmdarima stepwise choices). Only numeric outputs of the packages are stored; "meta" records the
+(pmdarima stepwise choices given d: d is chosen as R's forecast::ndiffs and statsforecast choose
+it, repeated KPSS at 5% with floor(3 sqrt(n) / 13) lags, which our AutoARIMA follows; pmdarima's
+own ndiffs takes KPSS's l4 = floor(4 (n/100)^(1/4)) lags, twice as many at 100 points, and AICc
+values of different d are not comparable). Only numeric outputs of the packages are stored; "meta" records the
 versions of python and of every package the fits use (numpy, scipy, pandas, statsmodels, pmdarima,
 and scikit-learn, which pmdarima builds on).
 
@@ -19,6 +22,7 @@ import json, os, platform, sys, warnings
 import numpy as np, pandas as pd
 import scipy, sklearn, statsmodels, pmdarima
 from statsmodels.tsa.arima.model import ARIMA
+from statsmodels.tsa.stattools import kpss
 
 warnings.filterwarnings("ignore")
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -128,11 +132,24 @@ auto_series["air_log"] = air
 auto_series["wine_k"] = wine
 seasonal_m = {"air_log": 12, "wine_k": 12}
 
+
+def ndiffs_r(x, max_d=2):
+    """d by R's forecast::ndiffs rule (also statsforecast's): difference while KPSS rejects
+    level stationarity at 5%, with floor(3 sqrt(n) / 13) Bartlett lags."""
+    d = 0
+    while d < max_d and np.ptp(x) > 0 and kpss(x, "c", nlags=int(np.floor(3 * np.sqrt(len(x)) / 13)))[1] < 0.05:
+        x, d = np.diff(x), d + 1
+    return d
+
+
 autos = []
 for name, y in auto_series.items():
     m = seasonal_m.get(name, 1)
-    fit = pmdarima.auto_arima(y, seasonal=m > 1, m=m, stepwise=True, information_criterion="aicc",
-                              suppress_warnings=True, error_action="ignore")
+    # D as auto_arima picks it itself (OCSB), then d on the seasonally differenced series.
+    D = pmdarima.arima.nsdiffs(y, m=m, max_D=1, test="ocsb") if m > 1 else 0
+    d = ndiffs_r(y[m * D:] - y[:-m * D] if D else y)
+    fit = pmdarima.auto_arima(y, d=d, D=D if m > 1 else None, seasonal=m > 1, m=m, stepwise=True,
+                              information_criterion="aicc", suppress_warnings=True, error_action="ignore")
     autos.append({"series": name, "season_length": m, "order": list(fit.order),
                   "seasonal": list(fit.seasonal_order) if m > 1 else None,
                   "with_intercept": bool(fit.with_intercept), "aicc": float(fit.aicc())})
