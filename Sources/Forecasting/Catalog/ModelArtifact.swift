@@ -14,7 +14,8 @@ public struct ModelArtifact: Codable, Sendable, Equatable {
         state = try JSONEncoder().encode(model)
     }
 
-    init(type: String, stateVersion: Int, state: Data) {
+    /// An artifact from its parts, as a file format that keeps them apart stores them.
+    public init(type: String, stateVersion: Int, state: Data) {
         self.type = type
         self.stateVersion = stateVersion
         self.state = state

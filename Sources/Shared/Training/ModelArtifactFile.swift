@@ -5,15 +5,18 @@ import Foundation
 ///
 ///     STOCKHUB-MODEL\n
 ///     {header JSON, one line}\n
-///     {payload: the fitted state, `ModelArtifact` JSON}
+///     {payload: the fitted state's own JSON, as its type encodes it}
 ///
+/// Format 2 keeps the state's type and state version in the header and the state as it is;
+/// format 1 wrapped it in a `ModelArtifact` JSON as base64, which made a tree ensemble's
+/// (already base64) boosters 1.8× their size to store and to parse.
 /// The header says what the payload is (format version, model and spec, symbol, the data it was
 /// fitted on, when, how it did in the backtest) and carries the payload's length and SHA-256, so
 /// a reader can refuse a truncated, corrupted, foreign or other-version file with a typed error
 /// before decoding anything.
 public struct ModelArtifactFile: Sendable {
     public static let magic = Array("STOCKHUB-MODEL\n".utf8)
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     public struct Header: Codable, Sendable, Equatable {
         public let format: Int
@@ -27,6 +30,9 @@ public struct ModelArtifactFile: Sendable {
         public let trainedAt: Date
         public let accuracy: ForecastDocument.Accuracy?
         public let meanMASE: Double?
+        /// The fitted type and its state version (`ModelArtifact`): how to decode the payload.
+        public let stateType: String
+        public let stateVersion: Int
         public let payloadBytes: Int
         public let payloadSHA256: String
 
@@ -37,6 +43,8 @@ public struct ModelArtifactFile: Sendable {
             case lastDate = "last_date"
             case trainedAt = "trained_at"
             case meanMASE = "mean_mase"
+            case stateType = "state_type"
+            case stateVersion = "state_version"
             case payloadBytes = "payload_bytes"
             case payloadSHA256 = "payload_sha256"
         }
@@ -48,10 +56,12 @@ public struct ModelArtifactFile: Sendable {
     /// The file for a trained member.
     public static func encode(_ member: TrainedModels.Member, symbol: String, modelVersion: String,
                               firstDate: String, lastDate: String, observations: Int) throws -> [UInt8] {
-        let payload = Array(try JSONEncoder().encode(ModelArtifact(member.model)))
+        let artifact = try ModelArtifact(member.model)
+        let payload = Array(artifact.state)
         let header = Header(format: formatVersion, model: member.name, spec: member.model.spec, symbol: symbol, modelVersion: modelVersion,
                             firstDate: firstDate, lastDate: lastDate, observations: observations, trainedAt: member.trainedAt,
-                            accuracy: member.accuracy, meanMASE: member.meanMASE, payloadBytes: payload.count,
+                            accuracy: member.accuracy, meanMASE: member.meanMASE, stateType: artifact.type,
+                            stateVersion: artifact.stateVersion, payloadBytes: payload.count,
                             payloadSHA256: SHA256Hex.of(payload))
         return magic + Array(try APIJSON.encoder().encode(header)) + [UInt8(ascii: "\n")] + payload
     }
@@ -81,7 +91,7 @@ public struct ModelArtifactFile: Sendable {
         }
         guard SHA256Hex.of(payload) == header.payloadSHA256 else { throw .checksumMismatch(key: key) }
         do {
-            let model = try JSONDecoder().decode(ModelArtifact.self, from: Data(payload)).decode()
+            let model = try ModelArtifact(type: header.stateType, stateVersion: header.stateVersion, state: Data(payload)).decode()
             return ModelArtifactFile(header: header, model: model)
         } catch {
             throw .undecodable(key: key, reason: "\(error)")
