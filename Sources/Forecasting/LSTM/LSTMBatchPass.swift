@@ -23,10 +23,11 @@ struct SequenceSet: Sendable {
 /// `capacity` sequences, in buffers allocated once per fit. The loss is the mean squared error
 /// over the batch's sequences and outputs.
 ///
-/// Determinism: OpenBLAS splits a dgemm over threads only when m·n·k exceeds
-/// 65 536 × GEMM_MULTITHREAD_THRESHOLD (4 in Debian's build), and a dgemv far later. Batches
-/// are kept below that bound (`maximumCapacity`), so every product runs on the calling thread
-/// in one summation order and a fit is the same bit for bit however many threads there are.
+/// Determinism: OpenBLAS (interface/gemm.c) splits a dgemm over threads only when m·n·k exceeds
+/// 65 536 × GEMM_MULTITHREAD_THRESHOLD (4 in Debian's build). Batches are kept within that
+/// (`maximumCapacity`), so every product runs on the calling thread in one summation order and
+/// a fit is the same bit for bit however many threads OpenBLAS or the caller use. (The forecast
+/// path's dgemv stays single-threaded below m·n = 2 304 × 4, far above a 16-unit network's.)
 final class LSTMBatchPass {
     let inputSize: Int, hiddenSize: Int, outputSize: Int, steps: Int, capacity: Int
 
@@ -46,9 +47,13 @@ final class LSTMBatchPass {
     private let outputGradient: UnsafeMutablePointer<Double>
     private let allocations: [UnsafeMutablePointer<Double>]
 
-    /// The largest batch whose every product stays single-threaded in OpenBLAS.
+    /// OpenBLAS's m·n·k bound for a single-threaded dgemm.
+    static let singleThreadedProductLimit = 65_536 * 4
+
+    /// The largest batch whose every product stays single-threaded: the gate products,
+    /// batch × 4n × (m + n), are the largest.
     static func maximumCapacity(inputSize: Int, hiddenSize: Int) -> Int {
-        max(1, 262_144 / (4 * hiddenSize * (inputSize + hiddenSize)))
+        max(1, singleThreadedProductLimit / (4 * hiddenSize * (inputSize + hiddenSize)))
     }
 
     init(inputSize: Int, hiddenSize: Int, outputSize: Int, steps: Int, capacity: Int) {
@@ -135,23 +140,23 @@ final class LSTMBatchPass {
     func lossAndGradient(_ p: UnsafePointer<Double>, set: SequenceSet, rows: ArraySlice<Int>,
                          gradient: UnsafeMutablePointer<Double>) -> Double {
         forward(p, set: set, rows: rows)
-        let batch = rows.count, m = inputSize, n = hiddenSize, columns = m + n, outputs = outputSize
-        let biasOffset = 4 * n * columns, outputWeightsOffset = biasOffset + 4 * n, outputBiasOffset = outputWeightsOffset + outputs * n
-        gradient.update(repeating: 0, count: outputBiasOffset + outputs)
-        let scale = 1 / Double(batch * outputs)
+        let batch = rows.count, m = inputSize, n = hiddenSize, columns = m + n, k = outputSize
+        let biasOffset = 4 * n * columns, readOutOffset = biasOffset + 4 * n, readOutBiasOffset = readOutOffset + k * n
+        gradient.update(repeating: 0, count: readOutBiasOffset + k)
+        let scale = 1 / Double(batch * k)
 
         // dL/dY = 2(Y − target)/(batch · outputs)
         for (b, row) in rows.enumerated() {
-            for k in 0..<outputs {
-                outputGradient[b * outputs + k] = 2 * scale * (self.outputs[b * outputs + k] - set.targets[row * outputs + k])
-                gradient[outputBiasOffset + k] += outputGradient[b * outputs + k]
+            for j in 0..<k {
+                outputGradient[b * k + j] = 2 * scale * (outputs[b * k + j] - set.targets[row * k + j])
+                gradient[readOutBiasOffset + j] += outputGradient[b * k + j]
             }
         }
         // dV = dYᵀ · H_T, dH_T = dY · V
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(outputs), Int32(n), Int32(batch),
-                    1, outputGradient, Int32(outputs), lastHidden, Int32(n), 0, gradient + outputWeightsOffset, Int32(n))
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(batch), Int32(n), Int32(outputs),
-                    1, outputGradient, Int32(outputs), p + outputWeightsOffset, Int32(n), 0, hiddenGradient, Int32(n))
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(n), Int32(batch),
+                    1, outputGradient, Int32(k), lastHidden, Int32(n), 0, gradient + readOutOffset, Int32(n))
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(batch), Int32(n), Int32(k),
+                    1, outputGradient, Int32(k), p + readOutOffset, Int32(n), 0, hiddenGradient, Int32(n))
         cellGradient.update(repeating: 0, count: batch * n)
 
         for t in stride(from: steps - 1, through: 0, by: -1) {
