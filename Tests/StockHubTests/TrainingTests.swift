@@ -14,7 +14,7 @@ import Testing
 @Suite("Training: artifacts, manifests, serving from stored models")
 struct TrainingTests {
     /// Every model a training fits on a price series (the ensemble is built from them).
-    static let memberNames: Set<String> = ["naive", "drift", "arima", "ets", "prophet", "xgboost", "random_forest"]
+    static let memberNames: Set<String> = ["naive", "drift", "arima", "ets", "prophet", "xgboost", "random_forest", "lstm"]
     let modelVersion = uniqueName("t")
 
     func series(_ symbol: String = "MSFT") async throws -> DailySeries {

@@ -7,7 +7,7 @@ extension ModelCatalog {
         FittedARIMA.self, FittedOnLogScale<FittedARIMA>.self,
         FittedETS.self, FittedOnLogScale<FittedETS>.self,
         FittedProphetStyle.self, FittedOnLogScale<FittedProphetStyle>.self,
-        FittedTreeEnsemble.self,
+        FittedTreeEnsemble.self, FittedLSTM.self,
     ]
 
     static let statisticalNames = ["arima", "ets", "prophet"]

@@ -10,7 +10,7 @@ public struct ModelCatalog: Sendable {
         case auto, log, raw
     }
 
-    public static let names = ["naive", "snaive", "drift", "arima", "ets", "prophet", "xgboost", "random_forest", Backtest.ensembleName]
+    public static let names = ["naive", "snaive", "drift", "arima", "ets", "prophet", "xgboost", "random_forest", "lstm", Backtest.ensembleName]
 
     /// The learned models forecast each horizon directly up to this many steps; further steps
     /// extend the last one.
@@ -46,6 +46,7 @@ public struct ModelCatalog: Sendable {
             return Ensemble(members: try ensembleMembers(for: y))
         case "xgboost": return TreeEnsembleForecaster(.gradientBoosting, horizon: horizon)
         case "random_forest": return TreeEnsembleForecaster(.randomForest, horizon: horizon)
+        case "lstm": return LSTMForecaster(horizon: horizon)
         default:
             guard let model = try statisticalModel(named: name, for: y) else {
                 throw ForecastError.invalidInput("unknown model \(name); known: \(Self.names.joined(separator: ", "))")
@@ -60,7 +61,8 @@ public struct ModelCatalog: Sendable {
         var members: [any ForecastModel] = [Naive(), Drift()]
         for name in Self.statisticalNames { if let model = try statisticalModel(named: name, for: y) { members.append(model) } }
         if y.allSatisfy({ $0 > 0 }) {
-            members += [TreeEnsembleForecaster(.gradientBoosting, horizon: horizon), TreeEnsembleForecaster(.randomForest, horizon: horizon)]
+            members += [TreeEnsembleForecaster(.gradientBoosting, horizon: horizon), TreeEnsembleForecaster(.randomForest, horizon: horizon),
+                        LSTMForecaster(horizon: horizon)]
         }
         return members
     }

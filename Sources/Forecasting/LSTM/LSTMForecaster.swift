@@ -14,6 +14,9 @@ public struct LSTMForecaster: ForecastModel {
     /// Share of the fitting origins, at their end, held out to stop training.
     var validationFraction = 0.15
     var training = LSTMTraining()
+    /// Only the latest closes are learned from: training time grows with the origins, and a
+    /// longer past says little about today's return dynamics.
+    var maximumCount = 1500
 
     public var name: String { "lstm" }
 
@@ -36,7 +39,8 @@ public struct LSTMForecaster: ForecastModel {
         LSTMOriginPlan(window: window, horizon: horizon, count: count, validationFraction: validationFraction)
     }
 
-    public func fit(_ y: [Double]) throws -> FittedLSTM {
+    public func fit(_ series: [Double]) throws -> FittedLSTM {
+        let y = series.count > maximumCount ? Array(series.suffix(maximumCount)) : series
         let needed = minimumCount
         try validateSeries(y, model: name, minimum: needed)
         try ReturnWindows.validatePrices(y)

@@ -93,7 +93,7 @@ struct TrainerCLITests {
         #expect(row["origins"] as? [Int] == [n - 19, n - 12, n - 5])  // n − H, n − H − S, … in time order
         let models = try #require(row["models"] as? [[String: Any]])
         #expect(Set(models.compactMap { $0["model"] as? String })
-                == ["naive", "drift", "arima", "ets", "prophet", "xgboost", "random_forest", "ensemble"])
+                == ["naive", "drift", "arima", "ets", "prophet", "xgboost", "random_forest", "lstm", "ensemble"])
         for model in models {
             let horizons = try #require(model["horizons"] as? [[String: Any]], "\(model)")
             #expect(horizons.count == 5)
