@@ -1,3 +1,4 @@
+import Forecasting
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -100,6 +101,32 @@ struct ForecastDocumentUnavailableTests {
         #expect(document.models.flatMap(\.forecasts).allSatisfy { $0.value.isFinite && $0.lo95.isFinite && $0.hi95.isFinite })
         let json = try ForecastDocument.encoder().encode(document)
         #expect(String(decoding: json, as: UTF8.self).contains(#""unavailable":[{"#))
+    }
+
+    /// Two closes five trading days apart make the learned models' daily returns weekly ones.
+    @Test func aGapInTheDatesKeepsTheLearnedModelsOutWithTheirReason() async throws {
+        let full = try await FileMarketData(directory: PredictionsTests.marketDataDirectory).daily("MSFT")
+        let recent = full
+        let cut = recent.dates.count - 300
+        #expect(recent.widestGap(inLast: 800) == nil, "the bundled closes have no gap")
+        func skipping(_ count: Int) -> DailySeries {
+            DailySeries(symbol: "MSFT", dates: Array(recent.dates[..<cut] + recent.dates[(cut + count)...]),
+                        closes: Array(recent.closes[..<cut] + recent.closes[(cut + count)...]))
+        }
+        // Four missing days is a closure (11–14 September 2001 was one); five is a gap.
+        #expect(skipping(TradingGap.tolerated).widestGap(inLast: 800) == nil)
+        let gapped = skipping(TradingGap.tolerated + 1)
+        let gap = try #require(gapped.widestGap(inLast: 800))
+        #expect(gap == TradingGap(after: recent.dates[cut - 1], before: recent.dates[cut + 5], missingTradingDays: 5))
+        #expect(gapped.widestGap(inLast: 200) == nil, "a gap before the closes asked about")
+
+        let document = try await onOwnThread { try ForecastDocument.make(series: gapped, modelVersion: "v1") }
+        let names = document.models.map(\.name)
+        #expect(names.contains("arima") && names.contains("ets") && names.last == "ensemble", "\(names)")
+        #expect(Set(names).isDisjoint(with: ModelCatalog.learnedNames), "\(names)")
+        let unavailable = try #require(document.unavailable)
+        #expect(unavailable.map(\.name) == ModelCatalog.learnedNames)
+        #expect(unavailable.allSatisfy { $0.reason.contains("skip 5 trading days between \(gap.after) and \(gap.before)") }, "\(unavailable)")
     }
 }
 

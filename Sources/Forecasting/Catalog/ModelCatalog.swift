@@ -16,24 +16,39 @@ public struct ModelCatalog: Sendable {
     /// extend the last one.
     public static let maximumDirectHorizon = 20
 
+    /// The models whose features are returns over consecutive closes.
+    public static let learnedNames = ["xgboost", "random_forest", "lstm"]
+
     public let seasonLength: Int?
     public let scale: Scale
     /// Steps the learned models are trained for (at most `maximumDirectHorizon`).
     public let horizon: Int
+    /// Why the closes are not one per trading day (only their dates can tell, which this
+    /// catalog never sees), or nil. The learned models refuse such a series with it.
+    public let irregularity: String?
 
     /// - Parameters:
     ///   - seasonLength: observations per cycle; below 1 means none (callers are meant to refuse
     ///     such input first, with their own message).
     ///   - horizon: the steps forecasts will be asked for (the learned models train one
     ///     predictor per step).
-    public init(seasonLength: Int? = nil, scale: Scale = .auto, horizon: Int = 5) {
+    ///   - irregularity: a gap in the series' dates, said in words (see the property).
+    public init(seasonLength: Int? = nil, scale: Scale = .auto, horizon: Int = 5, irregularity: String? = nil) {
         self.seasonLength = seasonLength.flatMap { $0 >= 1 ? $0 : nil }
         self.scale = scale
         self.horizon = min(max(horizon, 1), Self.maximumDirectHorizon)
+        self.irregularity = irregularity
+    }
+
+    /// Why the catalog will not offer `name` for this series, if it will not before any fit.
+    public func refusal(of name: String) -> String? {
+        guard Self.learnedNames.contains(name), let irregularity else { return nil }
+        return "\(name): \(irregularity); its features are returns over consecutive trading days"
     }
 
     /// The model called `name`, set up for series `y` (which decides the scale under `auto`).
     public func model(named name: String, for y: [Double]) throws -> any ForecastModel {
+        if let refusal = refusal(of: name) { throw ForecastError.invalidInput(refusal) }
         switch name {
         case "naive": return Naive()
         case "drift": return Drift()
@@ -56,11 +71,11 @@ public struct ModelCatalog: Sendable {
     }
 
     /// The members of the ensemble: the baselines, every statistical model and, on positive
-    /// series (they model log returns), the learned ones.
+    /// series with no gap (they model log returns over consecutive closes), the learned ones.
     public func ensembleMembers(for y: [Double]) throws -> [any ForecastModel] {
         var members: [any ForecastModel] = [Naive(), Drift()]
         for name in Self.statisticalNames { if let model = try statisticalModel(named: name, for: y) { members.append(model) } }
-        if y.allSatisfy({ $0 > 0 }) {
+        if irregularity == nil && y.allSatisfy({ $0 > 0 }) {
             members += [TreeEnsembleForecaster(.gradientBoosting, horizon: horizon), TreeEnsembleForecaster(.randomForest, horizon: horizon),
                         LSTMForecaster(horizon: horizon)]
         }

@@ -94,11 +94,15 @@ public struct TrainedModels: Sendable {
     }
 
     /// Fits every catalog model on the last `ForecastDocument.fitWindow` closes and backtests them.
+    /// A gap in the dates that the fits or the backtest would see keeps the learned models out.
     public static func fit(series: DailySeries, plan: BacktestPlan = ForecastDocument.backtestPlan,
                            catalog: ModelCatalog = ModelCatalog(), now: Date = Date()) throws(ForecastDocument.Unavailable) -> TrainedModels {
         let tooShort = ForecastDocument.Unavailable.tooShort(symbol: series.symbol, closes: series.closes.count)
         let window = Array(series.closes.suffix(ForecastDocument.fitWindow))
         guard let firstDate = series.dates.suffix(ForecastDocument.fitWindow).first, let lastDate = series.dates.last else { throw tooShort }
+        let seen = max(ForecastDocument.fitWindow, (plan.window ?? series.closes.count) + plan.origins * plan.step + plan.horizon)
+        let catalog = ModelCatalog(seasonLength: catalog.seasonLength, scale: catalog.scale, horizon: catalog.horizon,
+                                   irregularity: catalog.irregularity ?? series.widestGap(inLast: seen)?.description)
         // Under the default automatic scale choosing the members cannot fail.
         guard let candidates = try? catalog.ensembleMembers(for: window) else { throw tooShort }
         let report = Backtest.run(models: candidates, on: series.closes, plan: plan, ensemble: true)
@@ -112,7 +116,10 @@ public struct TrainedModels: Sendable {
         }
         // The final fits are independent of each other: fit them side by side.
         let finalFits = parallelMap(candidates) { model in Result { try model.fitAny(window) } }
-        var members: [Member] = [], unavailable: [ForecastDocument.UnavailableModel] = []
+        var members: [Member] = []
+        var unavailable = ModelCatalog.learnedNames.compactMap { name in
+            catalog.refusal(of: name).map { ForecastDocument.UnavailableModel(name: name, reason: $0) }
+        }
         for (model, fitted) in zip(candidates, finalFits) {
             switch fitted {
             case .success(let fitted):

@@ -73,19 +73,25 @@ struct BacktestCommand: ParsableCommand {
             }
             let start = DispatchTime.now().uptimeNanoseconds
             do {
-                let catalog = ModelCatalog(seasonLength: item.seasonLength ?? options.seasonLength, scale: options.scale, horizon: plan.horizon)
+                let catalog = ModelCatalog(seasonLength: item.seasonLength ?? options.seasonLength, scale: options.scale, horizon: plan.horizon,
+                                           irregularity: item.irregularity)
                 var names = selectedModels
                 if names.isEmpty {
                     names = ModelCatalog.names.filter { $0 != "snaive" || (catalog.seasonLength ?? 1) > 1 }
                 }
                 let wantsEnsemble = names.contains(Backtest.ensembleName)
-                var members = try names.filter { $0 != Backtest.ensembleName }.map { try catalog.model(named: $0, for: item.values) }
+                // A model the catalog refuses for this series gets its reason as its row; the rest run.
+                let refused = names.compactMap { name in
+                    catalog.refusal(of: name).map { ModelRow(model: name, failedOrigins: 0, error: $0, horizons: []) }
+                }
+                var members = try names.filter { $0 != Backtest.ensembleName && catalog.refusal(of: $0) == nil }
+                    .map { try catalog.model(named: $0, for: item.values) }
                 if wantsEnsemble && members.count < 2 { members = try catalog.ensembleMembers(for: item.values) }
                 let report = Backtest.run(models: members, on: item.values, plan: plan, ensemble: wantsEnsemble)
                 let rows = report.models.filter { names.contains($0.model) || $0.model == "naive" }.map {
                     ModelRow(model: $0.model, failedOrigins: $0.failedOrigins, error: $0.byHorizon.isEmpty ? $0.lastError : nil,
                              horizons: $0.byHorizon)
-                }
+                } + refused
                 return .success(Row(id: item.id, observations: item.values.count, plan: plan, origins: report.origins, models: rows,
                                     seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
             } catch {

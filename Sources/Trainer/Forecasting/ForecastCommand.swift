@@ -47,7 +47,8 @@ struct ForecastCommand: ParsableCommand {
             let steps = item.horizon ?? horizon
             let start = DispatchTime.now().uptimeNanoseconds
             do {
-                let catalog = ModelCatalog(seasonLength: item.seasonLength ?? options.seasonLength, scale: options.scale, horizon: steps)
+                let catalog = ModelCatalog(seasonLength: item.seasonLength ?? options.seasonLength, scale: options.scale, horizon: steps,
+                                           irregularity: item.irregularity)
                 let fitted = try catalog.model(named: model, for: item.values).fitAny(item.values)
                 let forecast = fitted.forecast(horizon: steps, levels: Backtest.levels)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -10,6 +10,8 @@ struct SeriesItem: Sendable {
     let values: [Double]
     let horizon: Int?
     let seasonLength: Int?
+    /// A gap in a dated series (CSV), in words; JSONL values carry no dates.
+    var irregularity: String? = nil
 }
 
 /// An input line that could not be read; the rest of the input continues.
@@ -54,7 +56,8 @@ struct SeriesInput {
             let id = path == "-" ? "stdin" : URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
             do {
                 let series = try FileMarketData.parse(text, symbol: id)
-                try body([.success(SeriesItem(id: id, line: 1, values: series.closes, horizon: nil, seasonLength: nil))])
+                try body([.success(SeriesItem(id: id, line: 1, values: series.closes, horizon: nil, seasonLength: nil,
+                                              irregularity: series.widestGap(inLast: series.closes.count)?.description))])
             } catch let error as MarketDataError {
                 guard case let .malformed(_, line, reason) = error else { throw error }
                 try body([.failure(InputFailure(id: id, line: line, reason: reason))])

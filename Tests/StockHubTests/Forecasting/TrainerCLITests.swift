@@ -101,6 +101,27 @@ struct TrainerCLITests {
         }
     }
 
+    /// A CSV whose dates skip six trading days: the learned models say so, the others answer.
+    @Test func aGapInACSVsDatesIsTheLearnedModelsReasonPerLine() async throws {
+        var lines = try String(contentsOfFile: Self.msft, encoding: .utf8).split(separator: "\n").map(String.init)
+        let cut = lines.count - 100
+        let (after, before) = (lines[cut - 1].prefix(10), lines[cut + 6].prefix(10))
+        lines.removeSubrange(cut..<(cut + 6))
+        let csv = try Self.write(lines.joined(separator: "\n") + "\n")
+        let refused = try await Self.trainer(["forecast", "--model", "xgboost", "--horizon", "5", csv])
+        #expect(refused.status == 1)
+        let error = try #require(refused.lines.first?["error"] as? String, "\(refused.stdout)")
+        #expect(error == "invalid series: xgboost: the closes skip 6 trading days between \(after) and \(before); its features are returns over consecutive trading days")
+        let arima = try await Self.trainer(["forecast", "--model", "arima", "--horizon", "5", csv])
+        #expect(arima.status == 0 && (arima.lines.first?["mean"] as? [Double])?.count == 5, "\(arima.stderr)")
+        let backtest = try await Self.trainer(["backtest", "--models", "naive,lstm,drift", "--horizon", "2", "--origins", "2", "--window", "300", csv])
+        #expect(backtest.status == 0, "\(backtest.stderr)")
+        let models = try #require(backtest.lines.first?["models"] as? [[String: Any]])
+        let lstm = try #require(models.first { $0["model"] as? String == "lstm" })
+        #expect((lstm["error"] as? String)?.hasPrefix("lstm: the closes skip 6 trading days") == true, "\(lstm)")
+        #expect(models.first { $0["model"] as? String == "drift" }?["horizons"] as? [[String: Any]] != nil)
+    }
+
     @Test func unknownModelAndBadOptionsAreRefusedBeforeReading() async throws {
         let unknown = try await Self.trainer(["forecast", "--model", "oracle", "--horizon", "5", Self.msft])
         #expect(unknown.status != 0 && unknown.stderr.contains("unknown model oracle"))
