@@ -11,7 +11,11 @@ public struct ModelArtifact: Codable, Sendable, Equatable {
     public init(_ model: any FittedModel) throws {
         type = String(describing: Swift.type(of: model))
         stateVersion = Swift.type(of: model).stateVersion
-        state = try JSONEncoder().encode(model)
+        // Slashes unescaped: a booster's base64 is full of them, and each `\/` sends
+        // Foundation's decoder down its character-by-character path (most of a load's time).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        state = try encoder.encode(model)
     }
 
     /// An artifact from its parts, as a file format that keeps them apart stores them.
