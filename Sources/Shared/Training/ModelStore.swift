@@ -1,5 +1,6 @@
 import Forecasting
 import Foundation
+import NIOPosix
 
 /// A symbol's trained models in the artifact store (filesystem or S3): one artifact per model at
 /// `models/{model}/{MODEL_VERSION}/{SYMBOL}.bin`, then the manifest
@@ -129,15 +130,23 @@ public struct ModelStore: Sendable {
         guard manifest.format == ModelArtifactFile.formatVersion else {
             throw ArtifactError.unsupportedFormat(key: key, found: manifest.format, expected: ModelArtifactFile.formatVersion)
         }
-        // The artifacts are independent objects: fetched side by side (on S3 each GET is a round trip).
+        // The artifacts are independent objects: fetched side by side (on S3 each GET is a round
+        // trip) and decoded side by side on the thread pool (a tree ensemble's boosters take
+        // milliseconds to parse: CPU work kept off the cooperative pool).
         let storage = self.storage
-        let fetched = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
-            for (index, entry) in manifest.models.enumerated() { group.addTask { (index, try await storage.get(entry.key)) } }
-            return try await group.reduce(into: [Int: [UInt8]]()) { $0[$1.0] = $1.1 }
+        let fetched = try await withThrowingTaskGroup(of: (Int, ModelArtifactFile, Int).self) { group in
+            for (index, entry) in manifest.models.enumerated() {
+                group.addTask {
+                    let bytes = try await storage.get(entry.key)
+                    let file = try await NIOThreadPool.singleton.runIfActive { try ModelArtifactFile.decode(bytes, key: entry.key) }
+                    return (index, file, bytes.count)
+                }
+            }
+            return try await group.reduce(into: [Int: (file: ModelArtifactFile, size: Int)]()) { $0[$1.0] = ($1.1, $1.2) }
         }
         var members: [TrainedModels.Member] = []
         for (index, entry) in manifest.models.enumerated() {
-            let file = try ModelArtifactFile.decode(fetched[index] ?? [], key: entry.key)
+            guard let file = fetched[index]?.file else { throw ArtifactError.truncated(key: entry.key, detail: "not fetched") }
             let header = file.header
             for (field, expected, found) in [("symbol", symbol, header.symbol), ("model", entry.name, header.model),
                                              ("model version", modelVersion, header.modelVersion), ("last date", manifest.lastDate, header.lastDate)]
@@ -150,7 +159,7 @@ public struct ModelStore: Sendable {
         let trained = TrainedModels(members: members, ensembleAccuracy: manifest.ensembleAccuracy, observations: manifest.observations,
                                     firstDate: manifest.firstDate, lastDate: manifest.lastDate, unavailable: manifest.unavailable ?? [])
         loaded?.insert(LoadedTraining(manifestSHA256: digest, trained: trained), for: symbol, expires: .now + .seconds(3600),
-                       cost: fetched.values.reduce(0) { $0 + $1.count })
+                       cost: fetched.values.reduce(0) { $0 + $1.size })
         return trained
     }
 }
