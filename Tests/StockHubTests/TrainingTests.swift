@@ -167,6 +167,18 @@ struct TrainingTests {
         #expect(try await cached.load(symbol: "MSFT") == nil)
     }
 
+    /// A training's read-back check does not fill the Worker's cache: the Worker that trained a
+    /// symbol is not the one likely to serve it, and held models are memory.
+    @Test func aLoadThatIsNotKeptLeavesNothingHeld() async throws {
+        let series = try await series()
+        let storage = S3Store(settings: try TestServices.s3Settings(prefix: uniqueName("unkept")), http: HTTPClient())
+        let cached = ModelStore(storage: storage, modelVersion: modelVersion, loaded: ModelStore.loadedCache())
+        try await cached.save(try await ModelProvider.fit(series), symbol: "MSFT")
+        #expect(try await cached.load(symbol: "MSFT", keeping: false)?.members.count == TrainingTests.memberNames.count)
+        try await storage.delete(cached.artifactKey(model: "arima", symbol: "MSFT"))
+        await #expect(throws: StorageError.self) { _ = try await cached.load(symbol: "MSFT") }
+    }
+
     @Test func unreachableStorageLeadsToAFitOnDemand() async throws {
         let series = try await series()
         // Storage down: the forecast is fitted all the same, and the document says why.

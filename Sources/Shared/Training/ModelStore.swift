@@ -29,9 +29,10 @@ public struct ModelStore: Sendable {
     }
 
     /// Room for decoded trainings for an hour, bounded by their artifacts' bytes (a symbol's
-    /// statistical models take ~15 KB, its tree ensembles ~1.3 MB), which keeps a Worker's
-    /// memory flat however many symbols it serves.
-    public static func loadedCache(symbols: Int = 1000, artifactBytes: Int = 96 << 20) -> ExpiringCache<String, LoadedTraining> {
+    /// statistical models take ~10 KB, its learned ones ~700 KB), which keeps a Worker's memory
+    /// flat however many symbols it serves. Decoded models take more memory than their bytes:
+    /// 96 MiB of artifacts held took a Worker to 277 MiB, so the bound is 64 MiB (~90 symbols).
+    public static func loadedCache(symbols: Int = 1000, artifactBytes: Int = 64 << 20) -> ExpiringCache<String, LoadedTraining> {
         ExpiringCache(maxEntries: symbols, maxCost: artifactBytes)
     }
 
@@ -115,7 +116,9 @@ public struct ModelStore: Sendable {
 
     /// The committed training of `symbol`, or nil when it has none. Storage failures throw
     /// `StorageError`; anything wrong with what is stored throws `ArtifactError`.
-    public func load(symbol: String) async throws -> TrainedModels? {
+    /// - Parameter keeping: whether a decoded training joins the process's cache; a training's
+    ///   read-back check says no (its symbol is served by whichever Worker is asked).
+    public func load(symbol: String, keeping: Bool = true) async throws -> TrainedModels? {
         let key = manifestKey(symbol: symbol)
         let bytes: [UInt8]
         do { bytes = try await storage.get(key) } catch StorageError.notFound { return nil }
@@ -158,8 +161,10 @@ public struct ModelStore: Sendable {
         }
         let trained = TrainedModels(members: members, ensembleAccuracy: manifest.ensembleAccuracy, observations: manifest.observations,
                                     firstDate: manifest.firstDate, lastDate: manifest.lastDate, unavailable: manifest.unavailable ?? [])
-        loaded?.insert(LoadedTraining(manifestSHA256: digest, trained: trained), for: symbol, expires: .now + .seconds(3600),
-                       cost: fetched.values.reduce(0) { $0 + $1.size })
+        if keeping {
+            loaded?.insert(LoadedTraining(manifestSHA256: digest, trained: trained), for: symbol, expires: .now + .seconds(3600),
+                           cost: fetched.values.reduce(0) { $0 + $1.size })
+        }
         return trained
     }
 }

@@ -42,7 +42,7 @@ public struct SymbolTraining: Sendable {
         let stored: TrainedModels
         do {
             manifest = try await store.save(trained, symbol: symbol)
-            guard let loaded = try await store.load(symbol: symbol) else {
+            guard let loaded = try await store.load(symbol: symbol, keeping: false) else {
                 throw ArtifactError.unreadableManifest(key: store.manifestKey(symbol: symbol), reason: "missing right after it was written")
             }
             stored = loaded
