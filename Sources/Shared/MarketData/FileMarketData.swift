@@ -45,6 +45,8 @@ public struct FileMarketData: Sendable {
         }
     }
 
+    public var name: String { "file" }
+
     public func daily(_ symbol: String) async throws -> DailySeries {
         let file = directory.appendingPathComponent("\(symbol).csv")
         return try await NIOThreadPool.singleton.runIfActive {

@@ -47,6 +47,11 @@ public struct CompanyOverview: Sendable, Codable, Equatable {
     public var website: String?
     public let source: String
 
+    enum CodingKeys: String, CodingKey {
+        case symbol, name, exchange, currency, sector, industry, country, description, website, source
+        case marketCapitalization = "market_capitalization"
+    }
+
     public init(symbol: String, name: String, source: String) {
         self.symbol = symbol
         self.name = name

@@ -1,0 +1,192 @@
+import Foundation
+import Hummingbird
+import Shared
+
+/// Quotes, price history, intraday points, company overviews, news and batch quotes, from the
+/// provider chain. A symbol is checked before any provider is asked. No answer is a 500: nobody
+/// has the symbol is a 404, every provider failing a 503 with Retry-After, and data no provider
+/// offers (intraday and news from the bundled files) an empty list with the reason.
+struct MarketDataController {
+    let chain: MarketDataChain
+
+    static let maxBatchSymbols = 20
+    static let newsArticles = 6
+
+    func addRoutes(to routes: RouteTable) {
+        routes.get("/api/stock/:symbol", access: .user) { _, context in try JSONBody.response(StockQuote(try await quote(symbol(context)))) }
+        routes.get("/api/timeseries/:symbol", access: .user) { request, context in try await timeseries(request, context) }
+        routes.get("/api/intraday/:symbol", access: .user) { _, context in try await intraday(context) }
+        routes.get("/api/overview/:symbol", access: .user) { _, context in try await overview(context) }
+        routes.get("/api/news", access: .user) { request, _ in try await news(request) }
+        routes.get("/api/tickers/batch", access: .user) { request, _ in try await batch(request) }
+    }
+
+    struct StockQuote: Encodable {
+        let symbol: String
+        let price: Double
+        let previousClose: Double?
+        let change: Double?
+        let changePercent: Double?
+        let asOf: String
+        let source: String
+        enum CodingKeys: String, CodingKey {
+            case symbol, price, change, source
+            case previousClose = "previous_close"
+            case changePercent = "change_percent"
+            case asOf = "as_of"
+        }
+        init(_ quote: Quote) {
+            (symbol, price, previousClose, asOf, source) = (quote.symbol, quote.price, quote.previousClose, quote.asOf, quote.source)
+            (change, changePercent) = (quote.change, quote.changePercent)
+        }
+    }
+
+    struct Series: Encodable {
+        struct Point: Encodable {
+            let date: String
+            let price: Double
+        }
+        let symbol: String
+        let range: String
+        let resolution: String
+        let points: [Point]
+        let source: String
+        /// How far back the provider's history goes (it bounds the long ranges).
+        let historyStart: String?
+        enum CodingKeys: String, CodingKey {
+            case symbol, range, resolution, points, source
+            case historyStart = "history_start"
+        }
+    }
+
+    struct Intraday: Encodable {
+        let symbol: String
+        let points: [PricePoint]
+        let source: String?
+        /// Why `points` is empty, when a provider said so.
+        let reason: String?
+    }
+
+    struct News: Encodable {
+        let symbol: String?
+        let articles: [NewsArticle]
+        let refreshedAt: Date
+        let source: String?
+        let reason: String?
+    }
+
+    struct Batch: Encodable {
+        struct Failure: Encodable {
+            let symbol: String
+            let reason: String
+        }
+        let tickers: [StockQuote]
+        /// Entries that are not symbols (never sent to a provider).
+        let invalid: [Failure]
+        /// Symbols no provider could quote.
+        let unavailable: [Failure]
+    }
+
+    private func symbol(_ context: AppRequestContext) throws -> String {
+        do { return try MarketSymbol.parse(PathParameter.string(context, "symbol")) } catch {
+            throw APIError.badRequest(field: "symbol", "\(error).")
+        }
+    }
+
+    private func quote(_ symbol: String) async throws(APIError) -> Quote {
+        do { return try await chain.quote(symbol) } catch { throw Self.apiError(error) }
+    }
+
+    private func timeseries(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let symbol = try symbol(context)
+        let text = request.uri.queryParameters.get("range") ?? PriceRange.oneMonth.rawValue
+        guard let range = PriceRange(rawValue: text.uppercased()) else {
+            throw APIError.badRequest(field: "range", "range must be one of \(PriceRange.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(text.prefix(20))\".")
+        }
+        let daily: (series: DailySeries, source: String)
+        do throws(MarketDataChain.Exhausted) { daily = try await chain.daily(symbol) } catch { throw Self.apiError(error) }
+        let points = range.points(of: daily.series).map { Series.Point(date: $0.time, price: $0.price) }
+        return try JSONBody.response(Series(symbol: symbol, range: range.rawValue, resolution: range.resolution, points: points,
+                                            source: daily.source, historyStart: daily.series.dates.first))
+    }
+
+    private func intraday(_ context: AppRequestContext) async throws -> Response {
+        let symbol = try symbol(context)
+        let body: Intraday
+        do throws(MarketDataChain.Exhausted) {
+            let answer = try await chain.intraday(symbol)
+            body = Intraday(symbol: symbol, points: answer.points, source: answer.source, reason: nil)
+        } catch {
+            guard error.notOffered else { throw Self.apiError(error) }
+            body = Intraday(symbol: symbol, points: [], source: nil, reason: error.description)
+        }
+        return try JSONBody.response(body)
+    }
+
+    private func overview(_ context: AppRequestContext) async throws -> Response {
+        let symbol = try symbol(context)
+        let overview: CompanyOverview
+        do throws(MarketDataChain.Exhausted) { overview = try await chain.overview(symbol) } catch { throw Self.apiError(error) }
+        return try JSONBody.response(overview)
+    }
+
+    private func news(_ request: Request) async throws -> Response {
+        let symbol: String?
+        do { symbol = try request.uri.queryParameters.get("symbol").map { try MarketSymbol.parse($0) } } catch {
+            throw APIError.badRequest(field: "symbol", "\(error).")
+        }
+        let body: News
+        do throws(MarketDataChain.Exhausted) {
+            let answer = try await chain.news(symbol: symbol)
+            body = News(symbol: symbol, articles: Array(answer.articles.prefix(Self.newsArticles)), refreshedAt: .now, source: answer.source, reason: nil)
+        } catch {
+            // No keys (or no articles anywhere) is an empty list, not an error.
+            guard error.notOffered || error.notFound else { throw Self.apiError(error) }
+            body = News(symbol: symbol, articles: [], refreshedAt: .now, source: nil, reason: error.description)
+        }
+        return try JSONBody.response(body)
+    }
+
+    private func batch(_ request: Request) async throws -> Response {
+        guard let list = request.uri.queryParameters.get("symbols"), !list.isEmpty else {
+            throw APIError.badRequest(field: "symbols", "symbols is required: a comma-separated list of up to \(Self.maxBatchSymbols) symbols.")
+        }
+        let entries = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard entries.count <= Self.maxBatchSymbols else {
+            throw APIError.badRequest(field: "symbols", "At most \(Self.maxBatchSymbols) symbols per request, got \(entries.count).")
+        }
+        var invalid: [Batch.Failure] = [], symbols: [String] = []
+        for entry in entries {
+            do {
+                let symbol = try MarketSymbol.parse(entry)
+                if !symbols.contains(symbol) { symbols.append(symbol) }
+            } catch {
+                invalid.append(.init(symbol: String(entry.prefix(20)), reason: "\(error)"))
+            }
+        }
+        let chain = self.chain
+        // Quoted side by side; one entry per symbol, in the order asked.
+        let answers = await withTaskGroup(of: (Int, Result<Quote, MarketDataChain.Exhausted>).self) { group in
+            for (index, symbol) in symbols.enumerated() {
+                group.addTask {
+                    do throws(MarketDataChain.Exhausted) { return (index, .success(try await chain.quote(symbol))) } catch { return (index, .failure(error)) }
+                }
+            }
+            return await group.reduce(into: [Int: Result<Quote, MarketDataChain.Exhausted>]()) { $0[$1.0] = $1.1 }
+        }
+        var tickers: [StockQuote] = [], unavailable: [Batch.Failure] = []
+        for (index, symbol) in symbols.enumerated() {
+            switch answers[index] {
+            case .success(let quote): tickers.append(StockQuote(quote))
+            case .failure(let error): unavailable.append(.init(symbol: symbol, reason: error.description))
+            case nil: unavailable.append(.init(symbol: symbol, reason: "not answered"))
+            }
+        }
+        return try JSONBody.response(Batch(tickers: tickers, invalid: invalid, unavailable: unavailable))
+    }
+
+    private static func apiError(_ error: MarketDataChain.Exhausted) -> APIError {
+        if error.notFound { return .notFound("No market data: \(error.description).") }
+        return .serviceUnavailable("Market data is unavailable right now (\(error.description)); try again shortly.", retryAfterSeconds: 30)
+    }
+}

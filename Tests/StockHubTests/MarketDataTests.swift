@@ -1,0 +1,212 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+@testable import Shared
+import Synchronization
+import Testing
+@testable import WebAPI
+
+private final class CallCounter: Sendable {
+    private let count = Atomic<Int>(0)
+    func add() { count.add(1, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
+}
+
+/// A provider that answers one quote (or error) and counts the calls it gets.
+private struct ScriptedProvider: MarketDataProvider {
+    let name: String
+    let answer: Result<Quote, ProviderError>
+    let calls = CallCounter()
+
+    init(_ name: String, _ answer: Result<Quote, ProviderError>) {
+        self.name = name
+        self.answer = answer
+    }
+
+    func quote(_ symbol: String) async throws -> Quote {
+        calls.add()
+        return try answer.get()
+    }
+    func daily(_ symbol: String) async throws -> DailySeries { throw ProviderError.notOffered(provider: name, what: "daily closes") }
+    func intraday(_ symbol: String) async throws -> [PricePoint] { throw ProviderError.notOffered(provider: name, what: "intraday prices") }
+    func overview(_ symbol: String) async throws -> CompanyOverview { throw ProviderError.notOffered(provider: name, what: "overviews") }
+    func news(symbol: String?) async throws -> [NewsArticle] { throw ProviderError.notOffered(provider: name, what: "news") }
+}
+
+@Suite("Market data: ranges, the provider chain and the routes on the bundled files")
+struct MarketDataTests {
+    let contract: OpenAPIContract
+    init() throws { contract = try OpenAPIContract.load() }
+
+    static func series(_ dates: [String]) -> DailySeries {
+        DailySeries(symbol: "X", dates: dates, closes: dates.indices.map { 100 + Double($0) })
+    }
+
+    @Test func rangesEndAtTheLastCloseAndLongOnesAreThinnedFromIt() throws {
+        let days = TradingCalendar.days(after: "2016-12-30", count: 540)  // 2017-01-03 … mid 2019
+        let series = Self.series(days)
+        let last = try #require(days.last)
+        // One week back from a Wednesday: the five sessions since the previous Thursday.
+        let week = PriceRange.oneWeek.points(of: Self.series(Array(days.prefix(while: { $0 <= "2018-03-07" }))))
+        #expect(week.map(\.time) == ["2018-03-01", "2018-03-02", "2018-03-05", "2018-03-06", "2018-03-07"])
+        // Every point of a thinned range is a close of the series, the last one included, `stride` sessions apart.
+        for range in [PriceRange.twoYears, .fiveYears, .tenYears] {
+            let points = range.points(of: series)
+            #expect(points.last?.time == last && points.last?.price == series.closes.last)
+            let indices = points.map { point in days.firstIndex(of: point.time)! }
+            #expect(zip(indices, indices.dropFirst()).allSatisfy { $1 - $0 == range.stride }, "\(range)")
+        }
+        #expect(PriceRange.tenYears.points(of: series).first?.time == days[(days.count - 1) % 10])
+        // A month back from 31 March is 1 March onwards; from 30 June, 1 June.
+        #expect(PriceRange.oneMonth.start(endingOn: CivilDate(2018, 3, 31)) == CivilDate(2018, 3, 1))
+        #expect(CivilDate(2020, 3, 31).addingMonths(-1) == CivilDate(2020, 2, 29))
+        #expect(CivilDate(2019, 1, 15).addingMonths(-120) == CivilDate(2009, 1, 15))
+        #expect(PriceRange.oneYear.points(of: series).first.map { $0.time > "2018" } == true)
+    }
+
+    @Test func yearToDateStartsOnTheFirstOfJanuaryOfTheLastClose() {
+        let days = TradingCalendar.days(after: "2018-12-20", count: 8)  // … 2018-12-31, 2019-01-02, 2019-01-03
+        #expect(PriceRange.yearToDate.points(of: Self.series(days)).map(\.time) == ["2019-01-02", "2019-01-03"])
+        let december = Array(days.prefix { $0 < "2019" })
+        #expect(PriceRange.yearToDate.points(of: Self.series(december)).map(\.time) == december)
+        #expect(PriceRange.yearToDate.points(of: Self.series([])).isEmpty)
+    }
+
+    @Test func theChainAsksInOrderAndSaysWhatEachProviderSaid() async throws {
+        let quote = Quote(symbol: "MSFT", price: 10, previousClose: 9, asOf: "2026-12-04", source: "second")
+        let limited = ScriptedProvider("first", .failure(.rateLimited(provider: "first", detail: "429")))
+        let answering = ScriptedProvider("second", .success(quote))
+        let never = ScriptedProvider("third", .success(quote))
+        #expect(try await MarketDataChain(providers: [limited, answering, never]).quote("MSFT") == quote)
+        #expect(limited.calls.value == 1 && never.calls.value == 0)
+        #expect(quote.change == 1 && abs(quote.changePercent! - 100.0 / 9) < 1e-12)
+
+        // Nobody has it: a 404. One failed: it might have had it, so a 503.
+        let none = [ScriptedProvider("a", .failure(.noData(provider: "a", symbol: "NOPE"))), ScriptedProvider("b", .failure(.noData(provider: "b", symbol: "NOPE")))]
+        await #expect { try await MarketDataChain(providers: none).quote("NOPE") } throws: { error in
+            let exhausted = error as? MarketDataChain.Exhausted
+            return exhausted?.notFound == true && exhausted?.reasons == ["a: no data for NOPE", "b: no data for NOPE"]
+        }
+        let down = [ScriptedProvider("a", .failure(.unavailable(provider: "a", detail: "timeout"))), ScriptedProvider("b", .failure(.noData(provider: "b", symbol: "X")))]
+        await #expect { try await MarketDataChain(providers: down).quote("X") } throws: { error in
+            let exhausted = error as? MarketDataChain.Exhausted
+            return exhausted?.notFound == false && exhausted?.notOffered == false && exhausted?.description == "no quote for X: a: unavailable (timeout); b: no data for X"
+        }
+        // Offered by nobody: neither.
+        await #expect { try await MarketDataChain(providers: [limited]).news(symbol: nil) } throws: { error in
+            (error as? MarketDataChain.Exhausted)?.notOffered == true
+        }
+    }
+
+    // MARK: - Routes, offline (the bundled files only)
+
+    func withApp(_ body: @Sendable (any TestClientProtocol, HTTPFields) async throws -> Void) async throws {
+        let dependencies = try await WebAPIRouteTests.liveDependencies([
+            "MARKET_DATA_DIR": PredictionsTests.marketDataDirectory, "JWT_SECRET": AuthTests.secret,
+        ])
+        let token = try await dependencies.tokens.issue(for: UUID()).token
+        try await buildApplication(dependencies, logger: Logger(label: "test")).test(.router) { client in
+            try await body(client, [.authorization: "Bearer \(token)"])
+        }
+    }
+
+    func json(_ response: TestResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+    }
+
+    @Test func aQuoteIsTheLastBundledCloseAgainstThePreviousOne() async throws {
+        let msft = try await FileMarketData(directory: PredictionsTests.marketDataDirectory).daily("MSFT")
+        try await withApp { client, auth in
+            let response = try await client.execute(uri: "/api/stock/msft", method: .get, headers: auth)
+            #expect(response.status == .ok)
+            WebAPIRouteTests.checkContract(contract, "GET", "/api/stock/{symbol}", response)
+            let body = try json(response)
+            #expect(body["symbol"] as? String == "MSFT" && body["source"] as? String == "file" && body["as_of"] as? String == msft.dates.last)
+            #expect(body["price"] as? Double == msft.closes.last && body["previous_close"] as? Double == msft.closes[msft.closes.count - 2])
+            let change = try #require(body["change"] as? Double)
+            #expect(abs(change - (msft.closes[msft.closes.count - 1] - msft.closes[msft.closes.count - 2])) < 1e-9)
+
+            let unknown = try await client.execute(uri: "/api/stock/NOPE", method: .get, headers: auth)
+            #expect(unknown.status == .notFound)
+            WebAPIRouteTests.checkContract(contract, "GET", "/api/stock/{symbol}", unknown)
+            let bad = try await client.execute(uri: "/api/stock/a%20b", method: .get, headers: auth)
+            #expect(try bad.status == .badRequest && json(bad)["field"] as? String == "symbol")
+            let anonymous = try await client.execute(uri: "/api/stock/MSFT", method: .get)
+            #expect(anonymous.status == .unauthorized)
+        }
+    }
+
+    @Test func timeseriesServesEveryRangeAndRefusesOthersNamingTheField() async throws {
+        let spx = try await FileMarketData(directory: PredictionsTests.marketDataDirectory).daily("SPX")
+        try await withApp { client, auth in
+            for range in PriceRange.allCases {
+                let response = try await client.execute(uri: "/api/timeseries/SPX?range=\(range.rawValue.lowercased())", method: .get, headers: auth)
+                #expect(response.status == .ok)
+                WebAPIRouteTests.checkContract(contract, "GET", "/api/timeseries/{symbol}", response)
+                let body = try json(response)
+                let points = try #require(body["points"] as? [[String: Any]])
+                #expect(body["range"] as? String == range.rawValue && body["resolution"] as? String == range.resolution)
+                #expect(points.last?["date"] as? String == spx.dates.last && points.count == range.points(of: spx).count, "\(range)")
+                #expect(body["history_start"] as? String == spx.dates.first)
+            }
+            let ytd = try json(try await client.execute(uri: "/api/timeseries/SPX?range=YTD", method: .get, headers: auth))
+            let dates = (ytd["points"] as? [[String: Any]] ?? []).compactMap { $0["date"] as? String }
+            #expect(dates.first == "2018-01-02" && dates.last == "2018-12-31" && dates.count == spx.dates.filter { $0.hasPrefix("2018-") }.count)
+
+            let bad = try await client.execute(uri: "/api/timeseries/SPX?range=2W", method: .get, headers: auth)
+            #expect(try bad.status == .badRequest && json(bad)["field"] as? String == "range")
+            WebAPIRouteTests.checkContract(contract, "GET", "/api/timeseries/{symbol}", bad)
+            let unknown = try await client.execute(uri: "/api/timeseries/NOPE?range=1Y", method: .get, headers: auth)
+            #expect(unknown.status == .notFound)
+        }
+    }
+
+    @Test func offlineIntradayAndNewsAreEmptyWithTheReasonAndOverviewsNameTheCompany() async throws {
+        try await withApp { client, auth in
+            let intraday = try await client.execute(uri: "/api/intraday/MSFT", method: .get, headers: auth)
+            #expect(intraday.status == .ok)
+            WebAPIRouteTests.checkContract(contract, "GET", "/api/intraday/{symbol}", intraday)
+            let points = try json(intraday)
+            #expect((points["points"] as? [Any])?.isEmpty == true && (points["reason"] as? String)?.contains("intraday") == true)
+
+            for uri in ["/api/news", "/api/news?symbol=msft"] {
+                let news = try await client.execute(uri: uri, method: .get, headers: auth)
+                #expect(news.status == .ok)
+                WebAPIRouteTests.checkContract(contract, "GET", "/api/news", news)
+                let body = try json(news)
+                #expect((body["articles"] as? [Any])?.isEmpty == true && body["refreshedAt"] is String && body["reason"] is String)
+            }
+            let badNews = try await client.execute(uri: "/api/news?symbol=%24%24", method: .get, headers: auth)
+            #expect(badNews.status == .badRequest)
+
+            let overview = try await client.execute(uri: "/api/overview/msft", method: .get, headers: auth)
+            #expect(overview.status == .ok)
+            WebAPIRouteTests.checkContract(contract, "GET", "/api/overview/{symbol}", overview)
+            let body = try json(overview)
+            #expect(body["name"] as? String == "Microsoft Corporation" && body["exchange"] as? String == "NASDAQ" && body["source"] as? String == "file")
+            let unknown = try await client.execute(uri: "/api/overview/NOPE", method: .get, headers: auth)
+            #expect(unknown.status == .notFound)
+        }
+    }
+
+    @Test func aBatchHasOneEntryPerSymbolAndReportsTheRest() async throws {
+        try await withApp { client, auth in
+            let response = try await client.execute(uri: "/api/tickers/batch?symbols=MSFT,b%21d,NOPE,spx,msft", method: .get, headers: auth)
+            #expect(response.status == .ok)
+            WebAPIRouteTests.checkContract(contract, "GET", "/api/tickers/batch", response)
+            let body = try json(response)
+            #expect((body["tickers"] as? [[String: Any]])?.compactMap { $0["symbol"] as? String } == ["MSFT", "SPX"])
+            #expect((body["invalid"] as? [[String: Any]])?.compactMap { $0["symbol"] as? String } == ["b!d"])
+            let unavailable = try #require(body["unavailable"] as? [[String: Any]])
+            #expect(unavailable.count == 1 && unavailable[0]["symbol"] as? String == "NOPE" && (unavailable[0]["reason"] as? String)?.contains("no data") == true)
+
+            let tooMany = (0...MarketDataController.maxBatchSymbols).map { "S\($0)" }.joined(separator: ",")
+            let refused = try await client.execute(uri: "/api/tickers/batch?symbols=\(tooMany)", method: .get, headers: auth)
+            #expect(try refused.status == .badRequest && json(refused)["field"] as? String == "symbols")
+            let missing = try await client.execute(uri: "/api/tickers/batch", method: .get, headers: auth)
+            #expect(missing.status == .badRequest)
+        }
+    }
+}
