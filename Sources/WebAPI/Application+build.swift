@@ -85,6 +85,7 @@ func buildRouter(_ dependencies: AppDependencies) -> (Router<AppRequestContext>,
     AdminController(users: dependencies.users, queue: dependencies.queue, runs: runs, settings: settings).addRoutes(to: routes)
     ModelsController(store: ModelStore(storage: dependencies.clients.storage, modelVersion: settings.modelVersion),
                      runs: runs, schedule: settings.trainSchedule).addRoutes(to: routes)
-    MarketDataController(chain: MarketDataChain(providers: [FileMarketData(directory: settings.marketDataDirectory)])).addRoutes(to: routes)
+    MarketDataController(cache: MarketDataCache(chain: MarketDataChain(providers: [FileMarketData(directory: settings.marketDataDirectory)]),
+                                                 redis: dependencies.clients.redis, keys: settings.redisKeys)).addRoutes(to: routes)
     return (router, routes.entries)
 }

@@ -14,19 +14,25 @@ private final class CallCounter: Sendable {
     var value: Int { count.load(ordering: .relaxed) }
 }
 
-/// A provider that answers one quote (or error) and counts the calls it gets.
-private struct ScriptedProvider: MarketDataProvider {
+/// A provider that answers one quote (or error), after `delay`, and counts the calls it gets;
+/// `failing` switches it to an outage.
+private final class ScriptedProvider: MarketDataProvider {
     let name: String
     let answer: Result<Quote, ProviderError>
+    let delay: Duration
     let calls = CallCounter()
+    let failing = Atomic<Bool>(false)
 
-    init(_ name: String, _ answer: Result<Quote, ProviderError>) {
+    init(_ name: String, _ answer: Result<Quote, ProviderError>, delay: Duration = .zero) {
         self.name = name
         self.answer = answer
+        self.delay = delay
     }
 
     func quote(_ symbol: String) async throws -> Quote {
         calls.add()
+        if delay > .zero { try await Task.sleep(for: delay) }
+        if failing.load(ordering: .relaxed) { throw ProviderError.unavailable(provider: name, detail: "connection reset") }
         return try answer.get()
     }
     func daily(_ symbol: String) async throws -> DailySeries { throw ProviderError.notOffered(provider: name, what: "daily closes") }
@@ -98,6 +104,56 @@ struct MarketDataTests {
         await #expect { try await MarketDataChain(providers: [limited]).news(symbol: nil) } throws: { error in
             (error as? MarketDataChain.Exhausted)?.notOffered == true
         }
+    }
+
+    // MARK: - The cache
+
+    func cache(_ providers: [any MarketDataProvider], freshFor: Duration = .seconds(600)) async throws -> MarketDataCache {
+        let redis = try await WebAPIRouteTests.liveDependencies().clients.redis
+        return MarketDataCache(chain: MarketDataChain(providers: providers), redis: redis, keys: RedisKeys(namespace: uniqueName("md")),
+                               freshness: { _ in freshFor })
+    }
+
+    @Test func aHundredRequestsForAColdKeyMakeOneProviderCall() async throws {
+        let quote = Quote(symbol: "SF", price: 42, previousClose: 41, asOf: "2026-12-04", source: "slow")
+        let slow = ScriptedProvider("slow", .success(quote), delay: .milliseconds(300))
+        let cache = try await cache([slow])
+        let answers = try await withThrowingTaskGroup(of: MarketDataCache.Answer<Quote>.self) { group in
+            for _ in 0..<100 { group.addTask { try await cache.quote("SF") } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(answers.count == 100 && answers.allSatisfy { $0.value == quote && !$0.stale })
+        #expect(slow.calls.value == 1)
+        // Fresh in Redis: a later request asks nobody.
+        #expect(try await cache.quote("SF").value == quote && slow.calls.value == 1)
+    }
+
+    @Test func whenEveryProviderFailsTheLastAnswerIsServedStaleWithItsAge() async throws {
+        let quote = Quote(symbol: "ST", price: 7, previousClose: nil, asOf: "2026-12-04", source: "vendor")
+        let vendor = ScriptedProvider("vendor", .success(quote))
+        let cache = try await cache([vendor], freshFor: .zero)  // every request asks the provider
+        let first = try await cache.quote("ST")
+        #expect(!first.stale && first.source == "vendor")
+        vendor.failing.store(true, ordering: .relaxed)
+        let stale = try await cache.quote("ST")
+        #expect(stale.stale && stale.value == quote && stale.source == "vendor" && stale.age >= .zero)
+        #expect(vendor.calls.value == 2)
+        // No earlier answer: the outage is the answer.
+        await #expect(throws: MarketDataChain.Exhausted.self) { try await cache.quote("NEVER") }
+        // "Nobody has it" is not served stale.
+        let gone = ScriptedProvider("vendor", .failure(.noData(provider: "vendor", symbol: "ST")))
+        await #expect(throws: MarketDataChain.Exhausted.self) {
+            try await MarketDataCache(chain: MarketDataChain(providers: [gone]), redis: cache.redis, keys: cache.keys, freshness: { _ in .zero }).quote("ST")
+        }
+    }
+
+    @Test func redisDownCostsTheCacheNotTheAnswer() async throws {
+        let redis = try await WebAPIRouteTests.deadDependencies().clients.redis
+        let quote = Quote(symbol: "RD", price: 3, previousClose: 2, asOf: "2026-12-04", source: "vendor")
+        let vendor = ScriptedProvider("vendor", .success(quote))
+        let cache = MarketDataCache(chain: MarketDataChain(providers: [vendor]), redis: redis, keys: RedisKeys(namespace: "x"))
+        #expect(try await cache.quote("RD").value == quote)
+        #expect(try await cache.quote("RD").value == quote && vendor.calls.value == 2)
     }
 
     // MARK: - Routes, offline (the bundled files only)

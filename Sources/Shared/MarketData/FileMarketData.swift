@@ -2,7 +2,7 @@ import Foundation
 import NIOPosix
 
 /// Daily closes, oldest first.
-public struct DailySeries: Sendable, Equatable {
+public struct DailySeries: Sendable, Equatable, Codable {
     public let symbol: String
     /// ISO dates (`2017-11-10`).
     public let dates: [String]

@@ -26,6 +26,11 @@ public struct RedisKeys: Sendable, Equatable {
     /// A cached forecast document for a symbol and model version (see `PredictionCache`).
     public func prediction(modelVersion: String, symbol: String) -> String { "\(namespace):prediction:\(modelVersion):\(symbol)" }
 
+    // MARK: Market data
+
+    /// A provider's answer for one kind of data and symbol (`_market` for market-wide news).
+    public func marketData(_ kind: String, _ subject: String) -> String { "\(namespace):md:\(kind):\(subject)" }
+
     // MARK: Training
 
     /// One training run's record (JSON): trigger, symbols and their train jobs, outcome.

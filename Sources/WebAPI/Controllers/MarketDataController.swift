@@ -3,11 +3,12 @@ import Hummingbird
 import Shared
 
 /// Quotes, price history, intraday points, company overviews, news and batch quotes, from the
-/// provider chain. A symbol is checked before any provider is asked. No answer is a 500: nobody
-/// has the symbol is a 404, every provider failing a 503 with Retry-After, and data no provider
-/// offers (intraday and news from the bundled files) an empty list with the reason.
+/// provider chain through its Redis cache. A symbol is checked before any provider is asked. No
+/// answer is a 500: nobody has the symbol is a 404, every provider failing a 503 with
+/// Retry-After (unless a stale answer can be served, marked so), and data no provider offers
+/// (intraday and news from the bundled files) an empty list with the reason.
 struct MarketDataController {
-    let chain: MarketDataChain
+    let cache: MarketDataCache
 
     static let maxBatchSymbols = 20
     static let newsArticles = 6
@@ -29,15 +30,20 @@ struct MarketDataController {
         let changePercent: Double?
         let asOf: String
         let source: String
+        let stale: Bool
+        let ageSeconds: Int
         enum CodingKeys: String, CodingKey {
-            case symbol, price, change, source
+            case symbol, price, change, source, stale
             case previousClose = "previous_close"
             case changePercent = "change_percent"
             case asOf = "as_of"
+            case ageSeconds = "age_seconds"
         }
-        init(_ quote: Quote) {
+        init(_ answer: MarketDataCache.Answer<Quote>) {
+            let quote = answer.value
             (symbol, price, previousClose, asOf, source) = (quote.symbol, quote.price, quote.previousClose, quote.asOf, quote.source)
             (change, changePercent) = (quote.change, quote.changePercent)
+            (stale, ageSeconds) = (answer.stale, Int(answer.age.components.seconds))
         }
     }
 
@@ -53,9 +59,12 @@ struct MarketDataController {
         let source: String
         /// How far back the provider's history goes (it bounds the long ranges).
         let historyStart: String?
+        let stale: Bool
+        let ageSeconds: Int
         enum CodingKeys: String, CodingKey {
-            case symbol, range, resolution, points, source
+            case symbol, range, resolution, points, source, stale
             case historyStart = "history_start"
+            case ageSeconds = "age_seconds"
         }
     }
 
@@ -65,6 +74,27 @@ struct MarketDataController {
         let source: String?
         /// Why `points` is empty, when a provider said so.
         let reason: String?
+        let stale: Bool
+        let ageSeconds: Int?
+        enum CodingKeys: String, CodingKey {
+            case symbol, points, source, reason, stale
+            case ageSeconds = "age_seconds"
+        }
+    }
+
+    /// The overview's fields, and whether it is stale.
+    struct Overview: Encodable {
+        let answer: MarketDataCache.Answer<CompanyOverview>
+        enum Extra: String, CodingKey {
+            case stale
+            case ageSeconds = "age_seconds"
+        }
+        func encode(to encoder: any Encoder) throws {
+            try answer.value.encode(to: encoder)
+            var extra = encoder.container(keyedBy: Extra.self)
+            try extra.encode(answer.stale, forKey: .stale)
+            try extra.encode(Int(answer.age.components.seconds), forKey: .ageSeconds)
+        }
     }
 
     struct News: Encodable {
@@ -73,6 +103,8 @@ struct MarketDataController {
         let refreshedAt: Date
         let source: String?
         let reason: String?
+        let stale: Bool
+        let ageSeconds: Int?
     }
 
     struct Batch: Encodable {
@@ -93,8 +125,8 @@ struct MarketDataController {
         }
     }
 
-    private func quote(_ symbol: String) async throws(APIError) -> Quote {
-        do { return try await chain.quote(symbol) } catch { throw Self.apiError(error) }
+    private func quote(_ symbol: String) async throws(APIError) -> MarketDataCache.Answer<Quote> {
+        do { return try await cache.quote(symbol) } catch { throw Self.apiError(error) }
     }
 
     private func timeseries(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -103,31 +135,33 @@ struct MarketDataController {
         guard let range = PriceRange(rawValue: text.uppercased()) else {
             throw APIError.badRequest(field: "range", "range must be one of \(PriceRange.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(text.prefix(20))\".")
         }
-        let daily: (series: DailySeries, source: String)
-        do throws(MarketDataChain.Exhausted) { daily = try await chain.daily(symbol) } catch { throw Self.apiError(error) }
-        let points = range.points(of: daily.series).map { Series.Point(date: $0.time, price: $0.price) }
+        let daily: MarketDataCache.Answer<DailySeries>
+        do throws(MarketDataChain.Exhausted) { daily = try await cache.daily(symbol) } catch { throw Self.apiError(error) }
+        let points = range.points(of: daily.value).map { Series.Point(date: $0.time, price: $0.price) }
         return try JSONBody.response(Series(symbol: symbol, range: range.rawValue, resolution: range.resolution, points: points,
-                                            source: daily.source, historyStart: daily.series.dates.first))
+                                            source: daily.source, historyStart: daily.value.dates.first, stale: daily.stale,
+                                            ageSeconds: Int(daily.age.components.seconds)))
     }
 
     private func intraday(_ context: AppRequestContext) async throws -> Response {
         let symbol = try symbol(context)
         let body: Intraday
         do throws(MarketDataChain.Exhausted) {
-            let answer = try await chain.intraday(symbol)
-            body = Intraday(symbol: symbol, points: answer.points, source: answer.source, reason: nil)
+            let answer = try await cache.intraday(symbol)
+            body = Intraday(symbol: symbol, points: answer.value, source: answer.source, reason: nil, stale: answer.stale,
+                            ageSeconds: Int(answer.age.components.seconds))
         } catch {
             guard error.notOffered else { throw Self.apiError(error) }
-            body = Intraday(symbol: symbol, points: [], source: nil, reason: error.description)
+            body = Intraday(symbol: symbol, points: [], source: nil, reason: error.description, stale: false, ageSeconds: nil)
         }
         return try JSONBody.response(body)
     }
 
     private func overview(_ context: AppRequestContext) async throws -> Response {
         let symbol = try symbol(context)
-        let overview: CompanyOverview
-        do throws(MarketDataChain.Exhausted) { overview = try await chain.overview(symbol) } catch { throw Self.apiError(error) }
-        return try JSONBody.response(overview)
+        let overview: MarketDataCache.Answer<CompanyOverview>
+        do throws(MarketDataChain.Exhausted) { overview = try await cache.overview(symbol) } catch { throw Self.apiError(error) }
+        return try JSONBody.response(Overview(answer: overview))
     }
 
     private func news(_ request: Request) async throws -> Response {
@@ -137,12 +171,13 @@ struct MarketDataController {
         }
         let body: News
         do throws(MarketDataChain.Exhausted) {
-            let answer = try await chain.news(symbol: symbol)
-            body = News(symbol: symbol, articles: Array(answer.articles.prefix(Self.newsArticles)), refreshedAt: .now, source: answer.source, reason: nil)
+            let answer = try await cache.news(symbol: symbol)
+            body = News(symbol: symbol, articles: Array(answer.value.prefix(Self.newsArticles)), refreshedAt: .now - Double(answer.age.components.seconds),
+                        source: answer.source, reason: nil, stale: answer.stale, ageSeconds: Int(answer.age.components.seconds))
         } catch {
             // No keys (or no articles anywhere) is an empty list, not an error.
             guard error.notOffered || error.notFound else { throw Self.apiError(error) }
-            body = News(symbol: symbol, articles: [], refreshedAt: .now, source: nil, reason: error.description)
+            body = News(symbol: symbol, articles: [], refreshedAt: .now, source: nil, reason: error.description, stale: false, ageSeconds: nil)
         }
         return try JSONBody.response(body)
     }
@@ -164,15 +199,16 @@ struct MarketDataController {
                 invalid.append(.init(symbol: String(entry.prefix(20)), reason: "\(error)"))
             }
         }
-        let chain = self.chain
+        let cache = self.cache
         // Quoted side by side; one entry per symbol, in the order asked.
-        let answers = await withTaskGroup(of: (Int, Result<Quote, MarketDataChain.Exhausted>).self) { group in
+        typealias Quoted = Result<MarketDataCache.Answer<Quote>, MarketDataChain.Exhausted>
+        let answers = await withTaskGroup(of: (Int, Quoted).self) { group in
             for (index, symbol) in symbols.enumerated() {
                 group.addTask {
-                    do throws(MarketDataChain.Exhausted) { return (index, .success(try await chain.quote(symbol))) } catch { return (index, .failure(error)) }
+                    do throws(MarketDataChain.Exhausted) { return (index, .success(try await cache.quote(symbol))) } catch { return (index, .failure(error)) }
                 }
             }
-            return await group.reduce(into: [Int: Result<Quote, MarketDataChain.Exhausted>]()) { $0[$1.0] = $1.1 }
+            return await group.reduce(into: [Int: Quoted]()) { $0[$1.0] = $1.1 }
         }
         var tickers: [StockQuote] = [], unavailable: [Batch.Failure] = []
         for (index, symbol) in symbols.enumerated() {
