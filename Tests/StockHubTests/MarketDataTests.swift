@@ -266,3 +266,62 @@ struct MarketDataTests {
         }
     }
 }
+
+@Suite("Market data: outbound rate limits shared through Redis")
+struct OutboundRateLimitTests {
+    @Test func limitsParseAndSayWhatTheyAre() throws {
+        #expect(try RateLimit.parseList("60/min, 30/s") == [RateLimit(count: 60, period: .seconds(60)), RateLimit(count: 30, period: .seconds(1))])
+        #expect(try RateLimit.parseList("25/day").map(\.description) == ["25/day"])
+        for bad in ["60", "0/min", "x/min", "5/week", "5/min,"] {
+            #expect(throws: RateLimitSyntaxError.self, "\(bad)") { try RateLimit.parseList(bad) }
+        }
+    }
+
+    /// Three separate clients (three connection pools, as three processes would have) hammer one
+    /// vendor's budget: what passes never exceeds the budget for the time it took, burst included.
+    @Test func clientsSharingABudgetNeverExceedItTogether() async throws {
+        let keys = RedisKeys(namespace: uniqueName("limit"))
+        let limit = RateLimit(count: 5, period: .seconds(1))
+        var limiters: [OutboundRateLimiter] = []
+        for _ in 0..<3 {
+            limiters.append(OutboundRateLimiter(vendor: "finnhub", limits: [limit], redis: try await WebAPIRouteTests.liveDependencies().clients.redis, keys: keys))
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let passed = try await withThrowingTaskGroup(of: Int.self) { group in
+            for limiter in limiters {
+                group.addTask {
+                    var passed = 0
+                    while clock.now - start < .milliseconds(1500) {
+                        if try await limiter.acquire() == nil { passed += 1 }
+                    }
+                    return passed
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let elapsed = clock.now - start
+        // The burst (5) plus one call per 200 ms since the start.
+        let budget = limit.count + Int(elapsed / .milliseconds(200)) + 1
+        #expect(passed >= limit.count && passed <= budget, "\(passed) calls passed in \(elapsed), budget \(budget)")
+        // Spent: the next call is told how long to wait.
+        let wait = try #require(try await limiters[0].acquire())
+        #expect(wait > .zero && wait <= .milliseconds(200))
+    }
+
+    @Test func aCallThatWouldWaitTooLongIsRateLimitedWithoutReachingTheVendor() async throws {
+        let redis = try await WebAPIRouteTests.liveDependencies().clients.redis
+        let limiter = OutboundRateLimiter(vendor: "alpha_vantage", limits: [RateLimit(count: 2, period: .seconds(86400))], redis: redis,
+                                          keys: RedisKeys(namespace: uniqueName("limit")))
+        let quote = Quote(symbol: "AV", price: 1, previousClose: nil, asOf: "2026-12-04", source: "alpha_vantage")
+        let vendor = ScriptedProvider("alpha_vantage", .success(quote))
+        let limited = RateLimitedProvider(vendor, limiter: limiter, patience: .seconds(1))
+        #expect(try await limited.quote("AV") == quote)
+        #expect(try await limited.quote("AV") == quote)
+        await #expect { try await limited.quote("AV") } throws: { error in
+            guard case ProviderError.rateLimited(let provider, let detail)? = error as? ProviderError else { return false }
+            return provider == "alpha_vantage" && detail.contains("2/day")
+        }
+        #expect(vendor.calls.value == 2)
+    }
+}
