@@ -325,3 +325,22 @@ struct OutboundRateLimitTests {
         #expect(vendor.calls.value == 2)
     }
 }
+
+@Suite("Market data: vendor settings")
+struct MarketDataSettingsTests {
+    @Test func vendorURLsAndBudgetsAreCheckedAtStart() throws {
+        let defaults = try Settings(environment: [:])
+        #expect(defaults.finnhubBaseURL == "https://finnhub.io/api/v1" && defaults.alphaVantageBaseURL == "https://www.alphavantage.co")
+        #expect(defaults.finnhubRateLimits == [RateLimit(count: 60, period: .seconds(60)), RateLimit(count: 30, period: .seconds(1))])
+        #expect(defaults.alphaVantageRateLimits == [RateLimit(count: 25, period: .seconds(86400))])
+        let custom = try Settings(environment: ["FINNHUB_BASE_URL": "http://127.0.0.1:9999/api/v1/", "ALPHA_VANTAGE_RATE_LIMITS": "5/min,500/day"])
+        #expect(custom.finnhubBaseURL == "http://127.0.0.1:9999/api/v1" && custom.alphaVantageRateLimits.map(\.description) == ["5/min", "500/day"])
+        #expect(throws: ConfigError.self) { try Settings(environment: ["FINNHUB_BASE_URL": "ftp://x"]) }
+        do {
+            _ = try Settings(environment: ["FINNHUB_RATE_LIMITS": "60/fortnight"])
+            Issue.record("a malformed budget was accepted")
+        } catch {
+            #expect(error.description.hasPrefix("FINNHUB_RATE_LIMITS") && error.description.contains("60/fortnight"), "\(error)")
+        }
+    }
+}

@@ -43,6 +43,12 @@ public struct Settings: Sendable {
     public var storage: StorageLocation
     public var alphaVantageAPIKey: String?
     public var finnhubAPIKey: String?
+    /// The vendors' API roots (tests and staging point them at a recorded-response server).
+    public var finnhubBaseURL: String
+    public var alphaVantageBaseURL: String
+    /// Outbound budgets shared by every process (free tiers by default).
+    public var finnhubRateLimits: [RateLimit]
+    public var alphaVantageRateLimits: [RateLimit]
     public var marketDataDirectory: String
     public var alertWebhookURL: String?
     public var workerConcurrency: Int
@@ -131,6 +137,10 @@ extension Settings {
         self.storage = try Self.storage(&reader)
         self.alphaVantageAPIKey = try reader.optional("ALPHA_VANTAGE_API_KEY")
         self.finnhubAPIKey = try reader.optional("FINNHUB_API_KEY")
+        self.finnhubBaseURL = try Self.baseURL(reader, "FINNHUB_BASE_URL", default: "https://finnhub.io/api/v1")
+        self.alphaVantageBaseURL = try Self.baseURL(reader, "ALPHA_VANTAGE_BASE_URL", default: "https://www.alphavantage.co")
+        self.finnhubRateLimits = try Self.rateLimits(reader, "FINNHUB_RATE_LIMITS", default: "60/min,30/s")
+        self.alphaVantageRateLimits = try Self.rateLimits(reader, "ALPHA_VANTAGE_RATE_LIMITS", default: "25/day")
         self.marketDataDirectory = try reader.string("MARKET_DATA_DIR", default: "data/market")
         let webhook = try reader.optional("ALERT_WEBHOOK_URL")
         if let webhook, !Self.isHTTPURL(webhook) {
@@ -192,6 +202,10 @@ extension Settings {
         summary["ADMIN_API_KEY"] = adminAPIKey == nil ? "unset" : "set"
         summary["ALPHA_VANTAGE_API_KEY"] = alphaVantageAPIKey == nil ? "unset" : "set"
         summary["FINNHUB_API_KEY"] = finnhubAPIKey == nil ? "unset" : "set"
+        summary["FINNHUB_BASE_URL"] = finnhubBaseURL
+        summary["ALPHA_VANTAGE_BASE_URL"] = alphaVantageBaseURL
+        summary["FINNHUB_RATE_LIMITS"] = finnhubRateLimits.map(\.description).joined(separator: ",")
+        summary["ALPHA_VANTAGE_RATE_LIMITS"] = alphaVantageRateLimits.map(\.description).joined(separator: ",")
         summary["ALERT_WEBHOOK_URL"] = alertWebhookURL == nil ? "unset" : "set"
         return summary
     }
@@ -280,6 +294,17 @@ extension Settings {
         if let port = components.port, !(1...65535).contains(port) {
             throw ConfigError("DATABASE_URL", "port must be 1-65535, got \(port)")
         }
+    }
+
+    private static func baseURL(_ reader: EnvironmentReader, _ name: String, default fallback: String) throws(ConfigError) -> String {
+        let url = try reader.string(name, default: fallback)
+        guard isHTTPURL(url) else { throw ConfigError(name, "expected an http:// or https:// URL, got \"\(redactedURL(url))\"") }
+        return url.hasSuffix("/") ? String(url.dropLast()) : url
+    }
+
+    private static func rateLimits(_ reader: EnvironmentReader, _ name: String, default fallback: String) throws(ConfigError) -> [RateLimit] {
+        let text = try reader.string(name, default: fallback)
+        do { return try RateLimit.parseList(text) } catch { throw ConfigError(name, error.description) }
     }
 
     private static func isHTTPURL(_ text: String) -> Bool {
