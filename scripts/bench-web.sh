@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Web benchmarks, printed as numbers: login latency at the configured bcrypt cost (right
 # password, wrong password, unknown account); GET /api/auth/me and the cached
-# GET /api/predictions/{symbol} over 64 connections with wrk (and GET /health, the ceiling); the peak RSS of WebAPI.
+# GET /api/predictions/{symbol}, /api/stock/MSFT and /api/timeseries/MSFT?range=1Y over 64 connections with wrk
+# (and GET /health, the ceiling); the peak RSS of WebAPI.
 # Starts its own services, a WebAPI and a Worker (release builds; BUILD=debug for a quick check).
 # Every wrk run counts the answers that were not 200 (scripts/wrk-status-count.lua: wrk's own
 # Non-2xx counter does not flag a 202), and each route must answer 200 before it is measured.
@@ -97,4 +98,10 @@ while true; do
 done
 echo "== cached GET /api/predictions/MSFT (200 after $((SECONDS - waited_from)) s), 64 connections, ${duration}s (wrk)"
 bench "${auth[@]}" "$prediction_url"
+# Market data (issue 13): the first request fills the Redis cache; wrk measures hits.
+for path in /api/stock/MSFT "/api/timeseries/MSFT?range=1Y"; do
+  expect_200 "http://127.0.0.1:$port$path" "${auth[@]}"
+  echo "== cached GET $path, 64 connections, ${duration}s (wrk)"
+  bench "${auth[@]}" "http://127.0.0.1:$port$path"
+done
 echo "WebAPI peak RSS: $(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' "/proc/$web_pid/status")"
