@@ -85,7 +85,8 @@ func buildRouter(_ dependencies: AppDependencies) -> (Router<AppRequestContext>,
     AdminController(users: dependencies.users, queue: dependencies.queue, runs: runs, settings: settings).addRoutes(to: routes)
     ModelsController(store: ModelStore(storage: dependencies.clients.storage, modelVersion: settings.modelVersion),
                      runs: runs, schedule: settings.trainSchedule).addRoutes(to: routes)
-    MarketDataController(cache: MarketDataCache(chain: MarketDataChain(providers: [FileMarketData(directory: settings.marketDataDirectory)]),
-                                                 redis: dependencies.clients.redis, keys: settings.redisKeys)).addRoutes(to: routes)
+    let clients = dependencies.clients
+    MarketDataController(cache: MarketDataCache(chain: .configured(settings, redis: clients.redis, http: clients.http),
+                                                 redis: clients.redis, keys: settings.redisKeys)).addRoutes(to: routes)
     return (router, routes.entries)
 }

@@ -344,3 +344,65 @@ struct MarketDataSettingsTests {
         }
     }
 }
+
+/// The routes with vendor keys set, against the recorded-response vendors on a real socket:
+/// the chain's order, each vendor's failures moving on, and the bundled files last.
+@Suite("Market data: the configured chain through the routes")
+struct ConfiguredChainTests {
+    let contract: OpenAPIContract
+    init() throws { contract = try OpenAPIContract.load() }
+
+    @Test func finnhubThenAlphaVantageThenTheBundledFiles() async throws {
+        let seen = VendorProviderTests.Seen()
+        let router = Router()
+        VendorProviderTests.finnhubRoutes(router, seen)
+        VendorProviderTests.alphaVantageRoutes(router, seen)
+        let vendors = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let contract = self.contract
+        try await vendors.test(.live) { vendorClient in
+            let base = "http://127.0.0.1:\(vendorClient.port!)"
+            let dependencies = try await WebAPIRouteTests.liveDependencies([
+                "MARKET_DATA_DIR": PredictionsTests.marketDataDirectory, "JWT_SECRET": AuthTests.secret, "REDIS_NAMESPACE": uniqueName("chain"),
+                "FINNHUB_API_KEY": VendorProviderTests.finnhubKey, "FINNHUB_BASE_URL": base + "/finnhub",
+                "ALPHA_VANTAGE_API_KEY": VendorProviderTests.alphaVantageKey, "ALPHA_VANTAGE_BASE_URL": base + "/av",
+            ])
+            let token = try await dependencies.tokens.issue(for: UUID()).token
+            let auth: HTTPFields = [.authorization: "Bearer \(token)"]
+            try await buildApplication(dependencies, logger: Logger(label: "test")).test(.router) { client in
+                func source(_ uri: String) async throws -> (HTTPResponse.Status, String?, [String: Any]) {
+                    let response = try await client.execute(uri: uri, method: .get, headers: auth)
+                    let body = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
+                    return (response.status, body["source"] as? String, body)
+                }
+                // Finnhub has AAPL; for IBM it has nothing, Alpha Vantage has it; MSFT only the files have.
+                let aapl = try await source("/api/stock/AAPL")
+                #expect(aapl.0 == .ok && aapl.1 == "finnhub" && (aapl.2["price"] as? Double ?? 0) > 0, "\(aapl.2)")
+                let ibm = try await source("/api/stock/IBM")
+                #expect(ibm.0 == .ok && ibm.1 == "alpha_vantage", "\(ibm.2)")
+                let msft = try await source("/api/stock/MSFT")
+                #expect(msft.0 == .ok && msft.1 == "file", "\(msft.2)")
+                // Both vendors over their limit and no file: an outage, 503 with Retry-After, never a 500.
+                let limited = try await client.execute(uri: "/api/stock/LIMIT", method: .get, headers: auth)
+                #expect(limited.status == .serviceUnavailable && limited.headers[.retryAfter] != nil)
+                WebAPIRouteTests.checkContract(contract, "GET", "/api/stock/{symbol}", limited)
+                let detail = (try? JSONSerialization.jsonObject(with: Data(buffer: limited.body)) as? [String: Any])?["detail"] as? String ?? ""
+                #expect(detail.contains("finnhub: rate limited") && detail.contains("alpha_vantage: rate limited") && detail.contains("file: no data"), "\(detail)")
+
+                let news = try await client.execute(uri: "/api/news?symbol=AAPL", method: .get, headers: auth)
+                WebAPIRouteTests.checkContract(contract, "GET", "/api/news", news)
+                let articles = ((try? JSONSerialization.jsonObject(with: Data(buffer: news.body)) as? [String: Any])?["articles"] as? [Any]) ?? []
+                #expect(news.status == .ok && !articles.isEmpty && articles.count <= MarketDataController.newsArticles)
+                let overview = try await source("/api/overview/IBM")
+                #expect(overview.0 == .ok && overview.1 == "alpha_vantage", "\(overview.2)")
+                let series = try await source("/api/timeseries/AAPL?range=1M")
+                #expect(series.0 == .ok && series.1 == "finnhub", "\(series.2)")
+                for uri in ["/api/stock/AAPL", "/api/overview/IBM", "/api/timeseries/AAPL?range=1M"] {
+                    let response = try await client.execute(uri: uri, method: .get, headers: auth)
+                    let path = uri.hasPrefix("/api/stock") ? "/api/stock/{symbol}" : uri.hasPrefix("/api/overview") ? "/api/overview/{symbol}" : "/api/timeseries/{symbol}"
+                    WebAPIRouteTests.checkContract(contract, "GET", path, response)
+                }
+            }
+        }
+        #expect(seen.withoutKey.isEmpty, "requests without the api key: \(seen.withoutKey)")
+    }
+}
