@@ -72,14 +72,15 @@ struct JobQueueTests {
     }
 
     @Test func aDeliveryHeldByADeadConsumerIsReclaimedAndCountsAsAnAttempt() async throws {
-        // Generous margins: the suite runs in parallel on 2 cores, so steps can be slow.
-        let queue = try await queue(JobQueueSettings(visibilityTimeout: .seconds(2)))
+        // Generous margins: the suite runs in parallel on 2 cores, so steps can be slow (a 2 s
+        // timeout once passed between the start and the first reclaim under a full run).
+        let queue = try await queue(JobQueueSettings(visibilityTimeout: .seconds(10)))
         let job = try await queue.enqueue(type: "ping", params: "{}")
         let first = try await queue.fetch(consumer: "doomed", count: 1, block: .milliseconds(100))[0]
         #expect(try await queue.start(first).isRun)
         // "doomed" dies here without acknowledging.
         #expect(try await queue.reclaim(consumer: "alive", count: 10).isEmpty)  // not idle long enough yet
-        try await Task.sleep(for: .milliseconds(2200))
+        try await Task.sleep(for: .milliseconds(10_200))
         let reclaimed = try await queue.reclaim(consumer: "alive", count: 10)
         #expect(reclaimed == [first])
         #expect(try await queue.start(reclaimed[0]).isRun)
