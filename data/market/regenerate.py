@@ -1,6 +1,6 @@
-"""Rebuilds the bundled daily closes from the datasets shipped inside two PyPI packages.
+"""Rebuilds the bundled daily closes from the datasets shipped inside three PyPI packages.
 
-    pip download --no-deps arch==8.0.0 pmdarima==2.1.1 -d /tmp/pkgs
+    pip download --no-deps arch==8.0.0 pmdarima==2.1.1 bokeh_sampledata==2026.1 -d /tmp/pkgs
     python3 data/market/regenerate.py /tmp/pkgs
 
 Keeps the last 2,520 trading days (about ten years) of each series as `date,close`.
@@ -44,8 +44,19 @@ def from_pmdarima(folder):
         yield row["Date"], float(row["Close"])
 
 
+def from_bokeh(folder, ticker):
+    """Quandl WIKI prices (public domain) as bokeh_sampledata ships them: the adjusted close,
+    so that splits inside the period (AAPL's 2:1 in 2005) are not price moves."""
+    text = gzip.decompress(wheel(folder, "bokeh_sampledata").read("bokeh_sampledata/_data/stocks.csv.gz")).decode()
+    for row in csv.DictReader(io.StringIO(text)):
+        if row["Ticker"] == ticker:
+            yield row["Date"], float(row["Adj Close"])
+
+
 if __name__ == "__main__":
     folder = sys.argv[1]
     write("SPX", from_arch(folder, "arch/data/sp500/sp500.csv.gz"))
     write("IXIC", from_arch(folder, "arch/data/nasdaq/nasdaq.csv.gz"))
     write("MSFT", from_pmdarima(folder))
+    for ticker in ("AAPL", "GOOG", "IBM"):
+        write(ticker, from_bokeh(folder, ticker))
