@@ -86,7 +86,7 @@ func buildRouter(_ dependencies: AppDependencies) -> (Router<AppRequestContext>,
     ModelsController(store: ModelStore(storage: dependencies.clients.storage, modelVersion: settings.modelVersion),
                      runs: runs, schedule: settings.trainSchedule).addRoutes(to: routes)
     let clients = dependencies.clients
-    MarketDataController(cache: MarketDataCache(chain: .configured(settings, redis: clients.redis, http: clients.http),
+    MarketDataController(cache: MarketDataCache(chain: .configured(settings, redis: clients.redis, http: clients.http, postgres: clients.postgres),
                                                  redis: clients.redis, keys: settings.redisKeys)).addRoutes(to: routes)
     return (router, routes.entries)
 }

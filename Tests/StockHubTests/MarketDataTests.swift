@@ -411,3 +411,50 @@ struct ConfiguredChainTests {
         #expect(seen.withoutKey.isEmpty, "requests without the api key: \(seen.withoutKey)")
     }
 }
+
+/// A vendor's daily closes kept in Postgres, so history grows across answers.
+@Suite("Market data: daily closes kept in Postgres")
+struct DailyCloseStoreTests {
+    /// Answers `days` closes ending at a date that moves on by `step` sessions per call.
+    private final class MovingVendor: MarketDataProvider {
+        let name = "alpha_vantage"
+        let calls = CallCounter()
+        let days: Int, step: Int
+
+        init(days: Int, step: Int) { (self.days, self.step) = (days, step) }
+
+        func daily(_ symbol: String) async throws -> DailySeries {
+            let shift = calls.value * step
+            calls.add()
+            let dates = Array(TradingCalendar.days(after: "2026-01-02", count: days + shift).suffix(days))
+            return DailySeries(symbol: symbol, dates: dates, closes: dates.indices.map { 50 + Double($0 + shift) / 4 })
+        }
+        func quote(_ symbol: String) async throws -> Quote { throw ProviderError.notOffered(provider: name, what: "quotes") }
+        func intraday(_ symbol: String) async throws -> [PricePoint] { throw ProviderError.notOffered(provider: name, what: "intraday") }
+        func overview(_ symbol: String) async throws -> CompanyOverview { throw ProviderError.notOffered(provider: name, what: "overviews") }
+        func news(symbol: String?) async throws -> [NewsArticle] { throw ProviderError.notOffered(provider: name, what: "news") }
+    }
+
+    @Test func historyAccumulatesAcrossAnswersPerSource() async throws {
+        let dependencies = try await WebAPIRouteTests.liveDependencies()
+        try await Migrator().migrate(on: dependencies.clients.postgres)
+        let store = DailyCloseStore(db: dependencies.clients.postgres)
+        let symbol = "T\(UInt32.random(in: 0...99_999_999))".prefix(10).uppercased()
+        let vendor = MovingVendor(days: 100, step: 3)
+        let kept = AccumulatingDailyProvider(vendor, store: store)
+
+        let first = try await kept.daily(symbol)
+        #expect(first.closes.count == 100)
+        let second = try await kept.daily(symbol)  // the window moved on by 3 sessions
+        #expect(second.closes.count == 103 && second.dates == second.dates.sorted() && Set(second.dates).count == 103)
+        #expect(second.dates.first == first.dates.first && second.closes.first == first.closes.first)
+        // Another source's closes for the symbol are kept apart.
+        try await store.save(DailySeries(symbol: symbol, dates: ["2020-01-02"], closes: [1]), source: "finnhub")
+        #expect(try await store.load(symbol: symbol, source: "alpha_vantage").closes.count == 103)
+        #expect(try await store.load(symbol: symbol, source: "finnhub").dates == ["2020-01-02"])
+
+        // Postgres down: the answer itself still comes through.
+        let down = AccumulatingDailyProvider(MovingVendor(days: 100, step: 0), store: DailyCloseStore(db: try await WebAPIRouteTests.deadDependencies().clients.postgres))
+        #expect(try await down.daily(symbol).closes.count == 100)
+    }
+}

@@ -1,11 +1,15 @@
 extension MarketDataChain {
     /// The chain the settings describe: Finnhub when `FINNHUB_API_KEY` is set, then Alpha
-    /// Vantage when `ALPHA_VANTAGE_API_KEY` is, each behind its shared outbound budget, and the
-    /// bundled files last, so that with no keys everything works offline.
-    public static func configured(_ settings: Settings, redis: RedisClient, http: HTTPClient) -> MarketDataChain {
+    /// Vantage when `ALPHA_VANTAGE_API_KEY` is, each behind its shared outbound budget and with
+    /// its daily closes kept in Postgres, and the bundled files last, so that with no keys
+    /// everything works offline.
+    public static func configured(_ settings: Settings, redis: RedisClient, http: HTTPClient, postgres: PostgresClient) -> MarketDataChain {
         var providers: [any MarketDataProvider] = []
+        let store = DailyCloseStore(db: postgres)
         func limited(_ provider: any MarketDataProvider, _ limits: [RateLimit]) -> any MarketDataProvider {
-            RateLimitedProvider(provider, limiter: OutboundRateLimiter(vendor: provider.name, limits: limits, redis: redis, keys: settings.redisKeys))
+            AccumulatingDailyProvider(
+                RateLimitedProvider(provider, limiter: OutboundRateLimiter(vendor: provider.name, limits: limits, redis: redis, keys: settings.redisKeys)),
+                store: store)
         }
         if let key = settings.finnhubAPIKey {
             providers.append(limited(FinnhubProvider(apiKey: key, baseURL: settings.finnhubBaseURL, http: http), settings.finnhubRateLimits))

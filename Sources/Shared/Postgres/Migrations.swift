@@ -35,6 +35,18 @@ public enum StockHubMigrations {
             CREATE UNIQUE INDEX users_username_lower ON users (lower(username));
             CREATE UNIQUE INDEX users_email_lower ON users (lower(email));
             """),
+        // Daily closes a vendor returned, kept per source so history accumulates across days
+        // (free keys give 100 days at a time) and adjusted and raw closes are never mixed.
+        Migration(version: 2, name: "daily_closes", sql: """
+            CREATE TABLE daily_closes (
+                symbol text NOT NULL,
+                source text NOT NULL,
+                day date NOT NULL,
+                close double precision NOT NULL CHECK (close > 0),
+                fetched_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (symbol, source, day)
+            );
+            """),
     ]
 }
 
