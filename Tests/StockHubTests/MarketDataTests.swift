@@ -128,6 +128,24 @@ struct MarketDataTests {
         #expect(try await cache.quote("SF").value == quote && slow.calls.value == 1)
     }
 
+    /// Two caches with their own Redis clients and in-process flights, as two web processes
+    /// would have: a cold key still costs one provider call between them.
+    @Test func twoProcessesAskingForAColdKeyMakeOneProviderCall() async throws {
+        let quote = Quote(symbol: "XP", price: 5, previousClose: 4, asOf: "2026-12-04", source: "slow")
+        let slow = ScriptedProvider("slow", .success(quote), delay: .milliseconds(500))
+        let keys = RedisKeys(namespace: uniqueName("md"))
+        func cache() async throws -> MarketDataCache {
+            MarketDataCache(chain: MarketDataChain(providers: [slow]), redis: try await WebAPIRouteTests.liveDependencies().clients.redis, keys: keys)
+        }
+        let caches = [try await cache(), try await cache()]
+        let answers = try await withThrowingTaskGroup(of: Quote.self) { group in
+            for index in 0..<60 { group.addTask { try await caches[index % 2].quote("XP").value } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(answers.count == 60 && answers.allSatisfy { $0 == quote })
+        #expect(slow.calls.value == 1)
+    }
+
     @Test func whenEveryProviderFailsTheLastAnswerIsServedStaleWithItsAge() async throws {
         let quote = Quote(symbol: "ST", price: 7, previousClose: nil, asOf: "2026-12-04", source: "vendor")
         let vendor = ScriptedProvider("vendor", .success(quote))

@@ -1,8 +1,10 @@
 import Foundation
 
 /// The provider chain behind a Redis cache (DESIGN.md's lifetimes: daily closes 30 min, quotes
-/// 10 min, intraday 60 s, news 12 h; overviews a day). Equal requests in one process while a
-/// value is being fetched share that one provider call. An answer is kept for a week past its
+/// 10 min, intraday 60 s, news 12 h; overviews a day). Equal requests while a value is being
+/// fetched share that one provider call: in one process through `SingleFlight`, across
+/// processes through a short Redis lock whose holder fetches while the others wait for its
+/// answer (a few seconds at most, then they ask themselves). An answer is kept for a week past its
 /// freshness, so that when every provider fails the last one is served, marked stale with its
 /// age. Redis being down costs the cache, never the answer.
 public struct MarketDataCache: Sendable {
@@ -84,22 +86,40 @@ public struct MarketDataCache: Sendable {
         if let cached, case let answer = Self.answer(cached, stale: false), answer.age < freshness(kind) { return answer }
         let redis = self.redis, fresh = freshness(kind), lifetime = fresh + Self.staleKeep
         let fetched = await flights.run(key) { () async -> Result<[UInt8], MarketDataChain.Exhausted> in
-            // A caller that missed just before another's fetch ended finds its answer here.
-            if let bytes = await Self.bytes(key, redis), let entry = try? JSONDecoder().decode(Entry<Value>.self, from: Data(bytes)),
-               Self.answer(entry, stale: false).age < fresh {
-                return .success(bytes)
+            func freshBytes() async -> [UInt8]? {
+                guard let bytes = await Self.bytes(key, redis), let entry = try? JSONDecoder().decode(Entry<Value>.self, from: Data(bytes)),
+                      Self.answer(entry, stale: false).age < fresh else { return nil }
+                return bytes
             }
+            // A caller that missed just before another's fetch ended finds its answer here.
+            if let bytes = await freshBytes() { return .success(bytes) }
+            let lock = FetchLock(key: key + ":fetching", redis: redis)
+            let holding = await lock.acquire()
+            if !holding {
+                // Another process is asking the providers: wait for its answer while it holds the lock.
+                let clock = ContinuousClock(), deadline = clock.now + FetchLock.patience
+                while clock.now < deadline {
+                    try? await Task.sleep(for: .milliseconds(50))
+                    if let bytes = await freshBytes() { return .success(bytes) }
+                    if await !lock.isHeld() { break }
+                }
+            }
+            let result: Result<[UInt8], MarketDataChain.Exhausted>
             do throws(MarketDataChain.Exhausted) {
                 let (value, source) = try await fetch()
-                guard let bytes = try? JSONEncoder().encode(Entry(fetchedAt: Date().timeIntervalSince1970, source: source, value: value)) else {
-                    return .failure(.init(what: "\(kind.rawValue) for \(subject)", reasons: ["\(source): the answer could not be encoded"], notFound: false, notOffered: false))
+                if let bytes = try? JSONEncoder().encode(Entry(fetchedAt: Date().timeIntervalSince1970, source: source, value: value)) {
+                    _ = try? await redis.command("SET", RedisArgument(key), RedisArgument(bytes: Array(bytes)),
+                                                 "PX", RedisArgument(Int(lifetime.components.seconds * 1000)))
+                    result = .success(Array(bytes))
+                } else {
+                    result = .failure(.init(what: "\(kind.rawValue) for \(subject)", reasons: ["\(source): the answer could not be encoded"],
+                                            notFound: false, notOffered: false))
                 }
-                _ = try? await redis.command("SET", RedisArgument(key), RedisArgument(bytes: Array(bytes)),
-                                             "PX", RedisArgument(Int(lifetime.components.seconds * 1000)))
-                return .success(Array(bytes))
             } catch {
-                return .failure(error)
+                result = .failure(error)
             }
+            if holding { await lock.release() }
+            return result
         }
         switch fetched {
         case .success(let bytes):
@@ -128,6 +148,37 @@ public struct MarketDataCache: Sendable {
         guard case .bulk(let bytes)? = try? await redis.command("GET", RedisArgument(key)) else { return nil }
         return bytes
     }
+}
+
+/// "Someone is fetching this key": SET NX with a token and a lifetime, released only by its holder.
+struct FetchLock: Sendable {
+    /// How long others wait for the holder's answer; also the lock's lifetime, so a holder that
+    /// died costs at most this.
+    static let patience: Duration = .seconds(5)
+    let key: String
+    let redis: RedisClient
+    let token = UUID().uuidString
+
+    /// Whether this caller now holds it (false, and no waiting, when Redis cannot be reached).
+    func acquire() async -> Bool {
+        let reply = try? await redis.command("SET", RedisArgument(key), RedisArgument(token), "NX", "PX",
+                                             RedisArgument(Int(Self.patience.components.seconds * 1000)))
+        return reply == .status("OK")
+    }
+
+    func isHeld() async -> Bool {
+        guard let reply = try? await redis.command("EXISTS", RedisArgument(key)) else { return false }
+        return reply == .integer(1)
+    }
+
+    func release() async {
+        _ = try? await redis.evaluate(Self.releaseScript, keys: [RedisArgument(key)], arguments: [RedisArgument(token)])
+    }
+
+    static let releaseScript = RedisScript("""
+    if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+    return 0
+    """)
 }
 
 /// One fetch per key at a time in this process: callers that arrive while it runs await it.
