@@ -226,9 +226,7 @@ struct MarketDataController {
         typealias Quoted = Result<MarketDataCache.Answer<Quote>, MarketDataChain.Exhausted>
         let answers = await withTaskGroup(of: (Int, Quoted).self) { group in
             for (index, symbol) in symbols.enumerated() {
-                group.addTask {
-                    do throws(MarketDataChain.Exhausted) { return (index, .success(try await cache.quote(symbol))) } catch { return (index, .failure(error)) }
-                }
+                group.addTask { (index, await Self.quoted(symbol, from: cache)) }
             }
             return await group.reduce(into: [Int: Quoted]()) { $0[$1.0] = $1.1 }
         }
@@ -241,6 +239,12 @@ struct MarketDataController {
             }
         }
         return try JSONBody.response(Batch(tickers: tickers, invalid: invalid, unavailable: unavailable))
+    }
+
+    // A function of its own, not a typed-throws do/catch inside the task's closure: in release
+    // builds that closure returned every task's result under the first index (Swift 6.x).
+    private static func quoted(_ symbol: String, from cache: MarketDataCache) async -> Result<MarketDataCache.Answer<Quote>, MarketDataChain.Exhausted> {
+        do throws(MarketDataChain.Exhausted) { return .success(try await cache.quote(symbol)) } catch { return .failure(error) }
     }
 
     private static func apiError(_ error: MarketDataChain.Exhausted) -> APIError {
