@@ -19,7 +19,10 @@ struct RunOnce: AsyncParsableCommand {
         let logger = Logger(label: "stockhub.trainer")
         let clients = SystemClients(settings: settings, applicationName: "stockhub-trainer")
         defer { Task { await clients.shutdown() } }
-        let marketData = FileMarketData(directory: settings.marketDataDirectory)
+        let marketData = ModelHistory(
+            cache: MarketDataCache(chain: .configured(settings, redis: clients.redis, http: clients.http, postgres: clients.postgres),
+                                   redis: clients.redis, keys: settings.redisKeys),
+            files: FileMarketData(directory: settings.marketDataDirectory))
         let listed = symbols.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         var requested = listed ?? []
         if listed == nil { requested = try await settings.defaultTrainingSymbols() }

@@ -21,7 +21,11 @@ struct WorkerCommand: AsyncParsableCommand {
             redis: clients.redis, keys: settings.redisKeys.queue,
             settings: JobQueueSettings(maxAttempts: settings.jobMaxAttempts,
                                        visibilityTimeout: .seconds(settings.jobVisibilityTimeoutSeconds)))
-        let marketData = FileMarketData(directory: settings.marketDataDirectory)
+        // Vendors (with keys) when they hold enough history, else the bundled files.
+        let marketData = ModelHistory(
+            cache: MarketDataCache(chain: .configured(settings, redis: clients.redis, http: clients.http, postgres: clients.postgres),
+                                   redis: clients.redis, keys: settings.redisKeys),
+            files: FileMarketData(directory: settings.marketDataDirectory))
         let cache = PredictionCache(redis: clients.redis, keys: settings.redisKeys, modelVersion: settings.modelVersion)
         let store = ModelStore(storage: clients.storage, modelVersion: settings.modelVersion, loaded: ModelStore.loadedCache())
         let handlers: [any JobHandler] = [

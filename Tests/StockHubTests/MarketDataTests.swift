@@ -476,3 +476,52 @@ struct DailyCloseStoreTests {
         #expect(try await down.daily(symbol).closes.count == 100)
     }
 }
+
+/// Which closes the predict and train jobs fit on.
+@Suite("Market data: the models' history")
+struct ModelHistoryTests {
+    /// A vendor with `count` daily closes for every symbol but NOPE, or an outage.
+    private struct DailyVendor: MarketDataProvider {
+        let name = "finnhub"
+        let count: Int
+        var down = false
+
+        func daily(_ symbol: String) async throws -> DailySeries {
+            if down { throw ProviderError.unavailable(provider: name, detail: "timeout") }
+            guard symbol != "NOPE" else { throw ProviderError.noData(provider: name, symbol: symbol) }
+            let dates = TradingCalendar.days(after: "2023-01-03", count: count)
+            return DailySeries(symbol: symbol, dates: dates, closes: dates.indices.map { 10 + Double($0) / 100 })
+        }
+        func quote(_ symbol: String) async throws -> Quote { throw ProviderError.notOffered(provider: name, what: "quotes") }
+        func intraday(_ symbol: String) async throws -> [PricePoint] { throw ProviderError.notOffered(provider: name, what: "intraday") }
+        func overview(_ symbol: String) async throws -> CompanyOverview { throw ProviderError.notOffered(provider: name, what: "overviews") }
+        func news(symbol: String?) async throws -> [NewsArticle] { throw ProviderError.notOffered(provider: name, what: "news") }
+    }
+
+    func history(_ vendors: [any MarketDataProvider]) async throws -> ModelHistory {
+        let files = FileMarketData(directory: PredictionsTests.marketDataDirectory)
+        let cache = MarketDataCache(chain: MarketDataChain(providers: vendors + [files]), redis: try await WebAPIRouteTests.liveDependencies().clients.redis,
+                                    keys: RedisKeys(namespace: uniqueName("history")))
+        return ModelHistory(cache: cache, files: files)
+    }
+
+    @Test func vendorsWinWithEnoughHistoryElseTheBundledFiles() async throws {
+        let bundled = try await FileMarketData(directory: PredictionsTests.marketDataDirectory).daily("MSFT")
+        // Offline: the files, and an unknown symbol is unknown.
+        let offline = try await history([])
+        #expect(try await offline.daily("MSFT") == bundled)
+        await #expect(throws: MarketDataError.unknownSymbol("NOPE")) { try await offline.daily("NOPE") }
+        // A vendor with a fit window of closes replaces the bundled ones; with 100 it does not,
+        // but a symbol only it has gets its 100.
+        let long = try await history([DailyVendor(count: ModelHistory.enough)])
+        #expect(try await long.daily("MSFT").closes.count == ModelHistory.enough)
+        let short = try await history([DailyVendor(count: 100)])
+        #expect(try await short.daily("MSFT") == bundled)
+        #expect(try await short.daily("NVDA").closes.count == 100)
+        await #expect(throws: MarketDataError.unknownSymbol("NOPE")) { try await short.daily("NOPE") }
+        // A vendor outage for a symbol without a file is an outage (worth a retry), not "unknown".
+        let down = try await history([DailyVendor(count: 100, down: true)])
+        await #expect(throws: MarketDataChain.Exhausted.self) { try await down.daily("NVDA") }
+        #expect(try await down.daily("MSFT") == bundled)
+    }
+}

@@ -5,11 +5,11 @@ import Foundation
 /// commit point), read them back, and warm the prediction cache with the document they give.
 /// Idempotent: the keys are deterministic.
 public struct SymbolTraining: Sendable {
-    public let marketData: FileMarketData
+    public let marketData: any DailyHistorySource
     public let store: ModelStore
     public let cache: PredictionCache
 
-    public init(marketData: FileMarketData, store: ModelStore, cache: PredictionCache) {
+    public init(marketData: any DailyHistorySource, store: ModelStore, cache: PredictionCache) {
         self.marketData = marketData
         self.store = store
         self.cache = cache

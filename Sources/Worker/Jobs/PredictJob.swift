@@ -7,7 +7,7 @@ import Shared
 /// same keys.
 struct PredictJob: JobHandler {
     let type = PredictRequest.jobType
-    let marketData: FileMarketData
+    let marketData: any DailyHistorySource
     let cache: PredictionCache
     let models: ModelProvider
     let modelVersion: String
@@ -35,9 +35,10 @@ struct PredictJob: JobHandler {
     }
 }
 
-/// A job's daily closes: an unknown symbol is permanent (no retry can make it known).
+/// A job's daily closes: an unknown symbol is permanent (no retry can make it known); providers
+/// that failed are worth another attempt.
 enum DailyHistory {
-    static func load(_ symbol: String, from marketData: FileMarketData,
+    static func load(_ symbol: String, from marketData: any DailyHistorySource,
                      progress: @escaping @Sendable (Double, String) async -> Void) async throws -> DailySeries {
         await progress(0.1, "loading prices for \(symbol)")
         do {
