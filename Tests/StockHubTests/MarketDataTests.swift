@@ -430,6 +430,47 @@ struct ConfiguredChainTests {
     }
 }
 
+/// Many requests for symbols nobody has cached: the vendor sees no more calls than its budget
+/// allows for the time they took, counted at the fake vendor itself.
+@Suite("Market data: the outbound budget under load")
+struct OutboundBudgetUnderLoadTests {
+    @Test func aBurstOfColdSymbolsNeverExceedsTheVendorsBudget() async throws {
+        let seen = VendorProviderTests.Seen()
+        let router = Router()
+        VendorProviderTests.finnhubRoutes(router, seen)
+        let vendors = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await vendors.test(.live) { vendorClient in
+            let dependencies = try await WebAPIRouteTests.liveDependencies([
+                "MARKET_DATA_DIR": PredictionsTests.marketDataDirectory, "JWT_SECRET": AuthTests.secret, "REDIS_NAMESPACE": uniqueName("budget"),
+                "FINNHUB_API_KEY": VendorProviderTests.finnhubKey, "FINNHUB_BASE_URL": "http://127.0.0.1:\(vendorClient.port!)/finnhub",
+                "FINNHUB_RATE_LIMITS": "5/s",
+            ])
+            let token = try await dependencies.tokens.issue(for: UUID()).token
+            try await buildApplication(dependencies, logger: Logger(label: "test")).test(.router) { client in
+                let clock = ContinuousClock()
+                let start = clock.now
+                // 60 distinct symbols at once: each is a cold key, so each wants a vendor call.
+                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for index in 0..<60 {
+                        group.addTask {
+                            try await client.execute(uri: "/api/stock/C\(index)", method: .get, headers: [.authorization: "Bearer \(token)"]).status
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                let elapsed = clock.now - start
+                let calls = seen.count
+                // The burst (5) plus one call per 200 ms since the start.
+                let budget = 5 + Int(elapsed / .milliseconds(200)) + 1
+                #expect(calls >= 5 && calls <= budget, "\(calls) vendor calls in \(elapsed), budget \(budget)")
+                // Every answer is an answer: 404 (nobody has C…) or 503 (the vendor's budget ran out), never a 500.
+                #expect(statuses.allSatisfy { $0 == .notFound || $0 == .serviceUnavailable }, "\(Set(statuses.map(\.code)))")
+                #expect(statuses.contains(.serviceUnavailable), "some requests found the budget spent")
+            }
+        }
+    }
+}
+
 /// A vendor's daily closes kept in Postgres, so history grows across answers.
 @Suite("Market data: daily closes kept in Postgres")
 struct DailyCloseStoreTests {
