@@ -374,6 +374,26 @@ struct VendorProviderTests {
     }
 }
 
+extension VendorProviderTests {
+    /// Connections reset as soon as they open: an outage the chain moves past, never a crash.
+    @Test func aVendorThatResetsEveryConnectionIsUnavailable() async throws {
+        let resetting = try ResettingListener()
+        defer { resetting.close() }
+        let http = HTTPClient(settings: HTTPClientSettings(connectTimeout: .seconds(2), timeout: .seconds(5)))
+        let base = "http://127.0.0.1:\(resetting.port)"
+        let finnhub = FinnhubProvider(apiKey: Self.finnhubKey, baseURL: base, http: http)
+        let alphaVantage = AlphaVantageProvider(apiKey: Self.alphaVantageKey, baseURL: base, http: http)
+        #expect(await failure { try await finnhub.quote("AAPL") }?.kind == "unavailable")
+        #expect(await failure { try await alphaVantage.news(symbol: nil) }?.kind == "unavailable")
+        // Through a chain, the bundled files answer instead.
+        let files = FileMarketData(directory: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("data/market").path)
+        let quote = try await MarketDataChain(providers: [finnhub, alphaVantage, files]).quote("MSFT")
+        #expect(quote.source == "file")
+        await http.shutdown()
+    }
+}
+
 extension ProviderError {
     /// The case, for checks that do not pin the vendor's wording.
     var kind: String {
