@@ -10,7 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "StockHubBench",
         abstract: "Measure StockHub's clients against real servers.",
         subcommands: [RedisBench.self, PostgresBench.self, LoginBench.self, TokenBench.self, QueueBench.self, PredictBench.self,
-                      TrainingBench.self, SyntheticMarket.self])
+                      TrainingBench.self, SyntheticMarket.self, RateLimitBench.self])
 }
 
 struct RedisBench: AsyncParsableCommand {

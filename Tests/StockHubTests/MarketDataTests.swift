@@ -332,6 +332,33 @@ struct OutboundRateLimitTests {
         #expect(wait > .seconds(43_000) && wait <= .seconds(43_200), "half a day until the third of 2 per day")
     }
 
+    /// Three OS processes (`StockHubBench rate-limit`) asking one budget at once: together they
+    /// pass no more than it allows for the time from the first start to the last exit.
+    @Test func threeProcessesSharingABudgetNeverExceedItTogether() async throws {
+        let environment = TestServices.environment().merging(["REDIS_NAMESPACE": uniqueName("limit-processes")]) { $1 }
+        let bench = try BuiltProducts.path("StockHubBench")
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outputs = try await withThrowingTaskGroup(of: (Int32, String).self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    try await ChildProcess.run(bench, ["rate-limit", "--vendor", "finnhub", "--limits", "5/s", "--attempts", "80"],
+                                               environment: environment, limit: .seconds(300))
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let window = clock.now - start
+        var passed = 0
+        for (status, output) in outputs {
+            #expect(status == 0, "\(output)")
+            let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("passed ") }, "\(output)")
+            passed += Int(line.split(separator: " ")[1]) ?? -1_000
+        }
+        let budget = 5 + Int(window / .milliseconds(200)) + 1
+        #expect(passed >= 5 && passed <= budget, "\(passed) calls passed across 3 processes in \(window), budget \(budget)")
+    }
+
     @Test func aCallThatWouldWaitTooLongIsRateLimitedWithoutReachingTheVendor() async throws {
         let redis = try await WebAPIRouteTests.liveDependencies().clients.redis
         let limiter = OutboundRateLimiter(vendor: "alpha_vantage", limits: [RateLimit(count: 2, period: .seconds(86400))], redis: redis,
