@@ -24,7 +24,7 @@ struct RateLimitBench: AsyncParsableCommand {
         var passed = 0
         for _ in 0..<attempts where try await limiter.acquire() == nil { passed += 1 }
         let elapsed = clock.now - start
-        let perAsk = Double(elapsed.components.attoseconds) / 1e15 / Double(max(attempts, 1)) + Double(elapsed.components.seconds) * 1000 / Double(max(attempts, 1))
+        let perAsk = elapsed / .milliseconds(1) / Double(max(attempts, 1))
         print("passed \(passed) of \(attempts) in \(elapsed) (\(String(format: "%.3f", perAsk)) ms per ask)")
         await redis.shutdown()
     }

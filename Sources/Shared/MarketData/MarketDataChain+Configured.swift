@@ -6,16 +6,16 @@ extension MarketDataChain {
     public static func configured(_ settings: Settings, redis: RedisClient, http: HTTPClient, postgres: PostgresClient) -> MarketDataChain {
         var providers: [any MarketDataProvider] = []
         let store = DailyCloseStore(db: postgres)
-        func limited(_ provider: any MarketDataProvider, _ limits: [RateLimit]) -> any MarketDataProvider {
+        func vendor(_ provider: any MarketDataProvider, _ limits: [RateLimit]) -> any MarketDataProvider {
             AccumulatingDailyProvider(
                 RateLimitedProvider(provider, limiter: OutboundRateLimiter(vendor: provider.name, limits: limits, redis: redis, keys: settings.redisKeys)),
                 store: store)
         }
         if let key = settings.finnhubAPIKey {
-            providers.append(limited(FinnhubProvider(apiKey: key, baseURL: settings.finnhubBaseURL, http: http), settings.finnhubRateLimits))
+            providers.append(vendor(FinnhubProvider(apiKey: key, baseURL: settings.finnhubBaseURL, http: http), settings.finnhubRateLimits))
         }
         if let key = settings.alphaVantageAPIKey {
-            providers.append(limited(AlphaVantageProvider(apiKey: key, baseURL: settings.alphaVantageBaseURL, http: http), settings.alphaVantageRateLimits))
+            providers.append(vendor(AlphaVantageProvider(apiKey: key, baseURL: settings.alphaVantageBaseURL, http: http), settings.alphaVantageRateLimits))
         }
         providers.append(FileMarketData(directory: settings.marketDataDirectory))
         return MarketDataChain(providers: providers)

@@ -27,7 +27,9 @@ public struct ModelHistory: DailyHistorySource {
         var failure: MarketDataChain.Exhausted?
         do {
             let answer = try await cache.daily(symbol)
-            if answer.source != files.name { vendor = answer.value }
+            // The chain reached the files: no vendor had it, and their closes are the answer.
+            if answer.source == files.name { return answer.value }
+            vendor = answer.value
         } catch {
             failure = error
         }
