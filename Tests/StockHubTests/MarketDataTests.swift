@@ -593,3 +593,75 @@ struct ModelHistoryTests {
         #expect(try await down.daily("MSFT") == bundled)
     }
 }
+
+/// Joining a vendor's recent closes onto the bundled files' older ones.
+@Suite("Market data: joining vendor and bundled history")
+struct HistorySpliceTests {
+    let files = DailySeries(symbol: "ACME", dates: TradingCalendar.days(after: "2024-01-02", count: 30),
+                            closes: (0..<30).map { 50 + Double($0) })
+
+    /// The vendor's raw closes: twice the files' adjusted ones on the days both hold, then newer days.
+    func vendor(overlap: Int, newer: Int) -> DailySeries {
+        let dates = Array(files.dates.suffix(overlap)) + TradingCalendar.days(after: files.dates.last!, count: newer)
+        let closes = files.closes.suffix(overlap).map { $0 * 2 } + (0..<newer).map { 201 + Double($0) }
+        return DailySeries(symbol: "ACME", dates: dates, closes: closes)
+    }
+
+    @Test func overlappingSeriesJoinAtTheLatestCommonDayOnTheVendorsScale() throws {
+        let vendor = vendor(overlap: 8, newer: 12)
+        let joined = try HistorySplice.join(files: files, vendor: vendor)
+        // The files' days up to the vendor's latest common day, then every vendor day from it on.
+        let seam = try #require(joined.dates.firstIndex(of: files.dates[29]))
+        #expect(seam == 29)
+        #expect(joined.dates == Array(files.dates.prefix(29)) + Array(vendor.dates.suffix(13)))
+        #expect(joined.closes.prefix(29) == files.closes.prefix(29).map { $0 * 2 }[...])
+        #expect(Array(joined.closes.suffix(13)) == Array(vendor.closes.suffix(13)))
+        #expect(joined.symbol == "ACME")
+    }
+
+    @Test func seriesWithoutACommonDayAreNotJoined() {
+        let later = DailySeries(symbol: "ACME", dates: TradingCalendar.days(after: "2026-01-02", count: 5), closes: [1, 2, 3, 4, 5])
+        #expect(throws: HistorySplice.Refusal.noCommonDay(filesEnd: files.dates[29], vendorStart: later.dates[0])) {
+            try HistorySplice.join(files: files, vendor: later)
+        }
+    }
+
+    @Test func seriesThatDisagreeNearTheSeamAreNotJoined() {
+        let vendor = vendor(overlap: 8, newer: 3)
+        var closes = vendor.closes
+        closes[5] *= 1.1  // a common day 10% off the scale measured at the seam
+        let wrong = DailySeries(symbol: "ACME", dates: vendor.dates, closes: closes)
+        #expect(throws: HistorySplice.Refusal.disagree(day: vendor.dates[5], seamDay: vendor.dates[7])) {
+            try HistorySplice.join(files: files, vendor: wrong)
+        }
+    }
+
+    /// A vendor whose 100 closes overlap the bundled MSFT file's last 20 days, on twice its scale.
+    private struct OverlappingVendor: MarketDataProvider {
+        let name = "alphavantage"
+        let bundled: DailySeries
+
+        func daily(_ symbol: String) async throws -> DailySeries {
+            let dates = Array(bundled.dates.suffix(20)) + TradingCalendar.days(after: bundled.dates.last!, count: 80)
+            let closes = bundled.closes.suffix(20).map { $0 * 2 } + (1...80).map { 2 * bundled.closes.last! + Double($0) / 10 }
+            return DailySeries(symbol: symbol, dates: dates, closes: closes)
+        }
+        func quote(_ symbol: String) async throws -> Quote { throw ProviderError.notOffered(provider: name, what: "quotes") }
+        func intraday(_ symbol: String) async throws -> [PricePoint] { throw ProviderError.notOffered(provider: name, what: "intraday") }
+        func overview(_ symbol: String) async throws -> CompanyOverview { throw ProviderError.notOffered(provider: name, what: "overviews") }
+        func news(symbol: String?) async throws -> [NewsArticle] { throw ProviderError.notOffered(provider: name, what: "news") }
+    }
+
+    @Test func theModelsSeeTheBundledYearsCarriedForwardByAShortVendorHistory() async throws {
+        let files = FileMarketData(directory: PredictionsTests.marketDataDirectory)
+        let bundled = try await files.daily("MSFT")
+        let cache = MarketDataCache(chain: MarketDataChain(providers: [OverlappingVendor(bundled: bundled), files]),
+                                    redis: try await WebAPIRouteTests.liveDependencies().clients.redis,
+                                    keys: RedisKeys(namespace: uniqueName("splice")))
+        let history = try await ModelHistory(cache: cache, files: files).daily("MSFT")
+        #expect(history.closes.count == bundled.closes.count + 80)
+        #expect(history.dates.first == bundled.dates.first)
+        #expect(history.closes.first == bundled.closes.first! * 2)
+        #expect(history.dates.last == TradingCalendar.days(after: bundled.dates.last!, count: 80).last)
+    }
+}

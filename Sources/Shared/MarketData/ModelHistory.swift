@@ -6,9 +6,10 @@ public protocol DailyHistorySource: Sendable {
 extension FileMarketData: DailyHistorySource {}
 
 /// The closes the models are fitted on. A vendor's history (the chain, through its cache) when
-/// it is long enough to fit and backtest on; else the bundled files' (older, but years long);
-/// else whatever a vendor has, so a symbol with no bundled file still gets the models that can
-/// take a short series, and the others' reasons. With no vendor keys this is the bundled files.
+/// it is long enough to fit and backtest on; else the bundled files' (older, but years long),
+/// joined with the vendor's when they overlap (`HistorySplice`); else whatever a vendor has,
+/// so a symbol with no bundled file still gets the models that can take a short series, and
+/// the others' reasons. With no vendor keys this is the bundled files.
 public struct ModelHistory: DailyHistorySource {
     let cache: MarketDataCache
     let files: FileMarketData
@@ -34,10 +35,15 @@ public struct ModelHistory: DailyHistorySource {
             failure = error
         }
         if let vendor, vendor.closes.count >= Self.enough { return vendor }
-        do { return try await files.daily(symbol) } catch MarketDataError.unknownSymbol {
+        let bundled: DailySeries
+        do { bundled = try await files.daily(symbol) } catch MarketDataError.unknownSymbol {
             if let vendor { return vendor }
             if let failure, !failure.notFound { throw failure }
             throw MarketDataError.unknownSymbol(symbol)
         }
+        // The vendor's recent closes carry the files' years forward when the two share a day to
+        // be joined at; else the files alone (older, but long enough to fit and backtest on).
+        guard let vendor else { return bundled }
+        return (try? HistorySplice.join(files: bundled, vendor: vendor)) ?? bundled
     }
 }
