@@ -9,7 +9,24 @@
 -- Defining `response` makes wrk keep each answer's headers and body for the callback, a small
 -- extra cost on every request (the same for every route measured).
 
+-- With WRK_PATHS=N set, each request asks for one of N paths in turn, WRK_PATH (default
+-- "/api/stock/S%d") with %d the path's number: a stream of cold keys (scripts/bench-vendor.sh).
+
 local threads = {}
+local paths = tonumber(os.getenv("WRK_PATHS") or "")
+local path_format = os.getenv("WRK_PATH") or "/api/stock/S%d"
+local sent = 0
+
+if paths then
+   -- Threads start at different places in the list so they do not ask for the same key at once.
+   function init(args)
+      sent = math.random(0, paths - 1)
+   end
+   function request()
+      sent = sent + 1
+      return wrk.format(nil, string.format(path_format, sent % paths))
+   end
+end
 
 function setup(thread)
    table.insert(threads, thread)

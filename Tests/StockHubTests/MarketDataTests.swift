@@ -296,7 +296,7 @@ struct OutboundRateLimitTests {
     }
 
     /// Three separate clients (three connection pools, as three processes would have) hammer one
-    /// vendor's budget: what passes never exceeds the budget for the time it took, burst included.
+    /// vendor's budget: what passes never exceeds the count per window for the time it took.
     @Test func clientsSharingABudgetNeverExceedItTogether() async throws {
         let keys = RedisKeys(namespace: uniqueName("limit"))
         let limit = RateLimit(count: 5, period: .seconds(1))
@@ -319,8 +319,8 @@ struct OutboundRateLimitTests {
             return try await group.reduce(0, +)
         }
         let elapsed = clock.now - start
-        // The burst (5) plus one call per 200 ms since the start.
-        let budget = limit.count + Int(elapsed / .milliseconds(200)) + 1
+        // At most the count in every window the time it took spans.
+        let budget = limit.count * (Int(elapsed / OutboundRateLimiter.window(limit)) + 1)
         #expect(passed >= limit.count && passed <= budget, "\(passed) calls passed in \(elapsed), budget \(budget)")
 
         // A spent budget says how long until the next call would pass.
@@ -329,7 +329,24 @@ struct OutboundRateLimitTests {
         #expect(try await daily.acquire() == nil)
         #expect(try await daily.acquire() == nil)
         let wait = try #require(try await daily.acquire())
-        #expect(wait > .seconds(43_000) && wait <= .seconds(43_200), "half a day until the third of 2 per day")
+        #expect(wait > .seconds(86_000) && wait <= .seconds(86_402), "a day (and the grace) until the third of 2 per day")
+    }
+
+    /// A full window stays full until its oldest call leaves it: no steady trickle on top of a
+    /// burst (a token bucket or GCRA would let a fourth of 3/s through after a third of a second).
+    @Test func aFullWindowWaitsForItsOldestCallToLeave() async throws {
+        let limit = RateLimit(count: 3, period: .seconds(1))
+        let limiter = OutboundRateLimiter(vendor: "finnhub", limits: [limit], redis: try await WebAPIRouteTests.liveDependencies().clients.redis,
+                                          keys: RedisKeys(namespace: uniqueName("limit")))
+        let clock = ContinuousClock()
+        let first = clock.now
+        #expect(try await limiter.acquire() == nil)
+        #expect(try await limiter.acquire() == nil)
+        #expect(try await limiter.acquire() == nil)
+        let wait = try #require(try await limiter.acquire(), "a fourth call within the window waits")
+        // The wait ends when the first call is a window old (Redis's clock; ours ran at least as long).
+        #expect(wait + (clock.now - first) >= OutboundRateLimiter.window(limit) - .milliseconds(1), "waits \(wait)")
+        #expect(wait <= OutboundRateLimiter.window(limit))
     }
 
     /// Three OS processes (`StockHubBench rate-limit`) asking one budget at once: together they
@@ -355,7 +372,7 @@ struct OutboundRateLimitTests {
             let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("passed ") }, "\(output)")
             passed += Int(line.split(separator: " ")[1]) ?? -1_000
         }
-        let budget = 5 + Int(window / .milliseconds(200)) + 1
+        let budget = 5 * (Int(window / OutboundRateLimiter.window(RateLimit(count: 5, period: .seconds(1)))) + 1)
         #expect(passed >= 5 && passed <= budget, "\(passed) calls passed across 3 processes in \(window), budget \(budget)")
     }
 
@@ -487,8 +504,8 @@ struct OutboundBudgetUnderLoadTests {
                 }
                 let elapsed = clock.now - start
                 let calls = seen.count
-                // The burst (5) plus one call per 200 ms since the start.
-                let budget = 5 + Int(elapsed / .milliseconds(200)) + 1
+                // At most 5 in every window the time they took spans.
+                let budget = 5 * (Int(elapsed / OutboundRateLimiter.window(RateLimit(count: 5, period: .seconds(1)))) + 1)
                 #expect(calls >= 5 && calls <= budget, "\(calls) vendor calls in \(elapsed), budget \(budget)")
                 // Every answer is an answer: 404 (nobody has C…) or 503 (the vendor's budget ran out), never a 500.
                 #expect(statuses.allSatisfy { $0 == .notFound || $0 == .serviceUnavailable }, "\(Set(statuses.map(\.code)))")

@@ -1,7 +1,6 @@
 import Foundation
 
-/// A vendor's call budget, e.g. 60 per minute: at most `count` calls in any `period`, and no
-/// more than `count` at once.
+/// A vendor's call budget, e.g. 60 per minute: at most `count` calls in any `period`.
 public struct RateLimit: Sendable, Equatable, CustomStringConvertible {
     public let count: Int
     public let period: Duration
@@ -36,8 +35,14 @@ public struct RateLimitSyntaxError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Calls to one vendor, counted across every process that shares the Redis (web, workers and
-/// trainer on any machine): a generic cell rate algorithm per limit, in one Lua script that
-/// takes Redis's clock, so a call passes every limit or is charged to none.
+/// trainer on any machine): per limit, a log of the calls in its window (a sorted set), checked
+/// and written in one Lua script that takes Redis's clock, so a call passes every limit or is
+/// charged to none.
+///
+/// A log rather than a token bucket or GCRA: those allow a full burst and then the steady rate,
+/// which puts up to twice the count into one window (119 calls in a minute under 60/min),
+/// and vendors count calls per window. Each window is also a little longer than the vendor's
+/// (`grace`), so calls that reach the vendor later than others do not land in one window there.
 public struct OutboundRateLimiter: Sendable {
     public let vendor: String
     public let limits: [RateLimit]
@@ -51,42 +56,45 @@ public struct OutboundRateLimiter: Sendable {
         self.keys = keys
     }
 
+    /// The window a limit is counted over here: the vendor's plus a tenth of it (at most 2 s).
+    public static func window(_ limit: RateLimit) -> Duration {
+        limit.period + min(limit.period / 10, .seconds(2))
+    }
+
     /// Takes one call from every limit, or says how long until one would pass.
     public func acquire() async throws -> Duration? {
         guard !limits.isEmpty else { return nil }
-        let keys = limits.map { RedisArgument(self.keys.marketData("limit", "\(vendor):\($0.count)/\($0.period.components.seconds)")) }
-        // Per limit: the interval between calls and how far ahead of it a burst may run (ms).
+        let keys = limits.map { RedisArgument(self.keys.marketData("calls", "\(vendor):\($0.count)/\($0.period.components.seconds)")) }
+        // Per limit: its window (ms) and count; then this call's name in the logs.
         let arguments = limits.flatMap { limit -> [RedisArgument] in
-            let interval = Double(limit.period.components.seconds) * 1000 / Double(limit.count)
-            return [RedisArgument(String(interval)), RedisArgument(String(interval * Double(limit.count - 1)))]
-        }
+            [RedisArgument(String(Int(Self.window(limit) / .milliseconds(1)))), RedisArgument(String(limit.count))]
+        } + [RedisArgument(UUID().uuidString)]
         let reply = try await redis.evaluate(Self.script, keys: keys, arguments: arguments)
         guard case .integer(let wait) = reply else { throw RedisError.unexpectedReply(command: "EVALSHA rate limit", reply: "\(reply)") }
         return wait == 0 ? nil : .milliseconds(wait)
     }
 
-    /// KEYS: one per limit, holding its theoretical arrival time (ms). ARGV: per limit, the
-    /// emission interval and the burst tolerance (ms). Returns 0 when the call is taken, else
-    /// the milliseconds until it would be.
+    /// KEYS: one sorted set per limit, the calls in its window scored by time (ms). ARGV: per
+    /// limit, the window (ms) and the count; last, the call's unique name. Returns 0 when the
+    /// call is taken, else the milliseconds until the call that frees a place leaves its window.
     static let script = RedisScript("""
     local time = redis.call('TIME')
     local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
     local wait = 0
-    local next = {}
     for i, key in ipairs(KEYS) do
-      local interval = tonumber(ARGV[2 * i - 1])
-      local tolerance = tonumber(ARGV[2 * i])
-      local tat = tonumber(redis.call('GET', key) or now)
-      if tat < now then tat = now end
-      local allowed = tat - tolerance
-      if now < allowed then
-        wait = math.max(wait, math.ceil(allowed - now))
+      local window = tonumber(ARGV[2 * i - 1])
+      local count = tonumber(ARGV[2 * i])
+      redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+      local calls = redis.call('ZCARD', key)
+      if calls >= count then
+        local leaving = redis.call('ZRANGE', key, calls - count, calls - count, 'WITHSCORES')
+        wait = math.max(wait, tonumber(leaving[2]) + window - now)
       end
-      next[i] = tat + interval
     end
     if wait > 0 then return wait end
     for i, key in ipairs(KEYS) do
-      redis.call('SET', key, string.format('%.3f', next[i]), 'PX', math.ceil(next[i] - now) + 1000)
+      redis.call('ZADD', key, now, ARGV[#ARGV])
+      redis.call('PEXPIRE', key, tonumber(ARGV[2 * i - 1]) + 1000)
     end
     return 0
     """)
