@@ -81,6 +81,7 @@ func buildRouter(_ dependencies: AppDependencies) -> (Router<AppRequestContext>,
     PredictionsController(queue: dependencies.queue,
                           cache: PredictionCache(redis: dependencies.clients.redis, keys: settings.redisKeys, modelVersion: settings.modelVersion),
                           settings: settings, localTTL: dependencies.localPredictionTTL).addRoutes(to: routes)
+    ForecastsController(queue: dependencies.queue, settings: settings).addRoutes(to: routes)
     let runs = TrainingRuns(queue: dependencies.queue, keys: settings.redisKeys, modelVersion: settings.modelVersion)
     AdminController(users: dependencies.users, queue: dependencies.queue, runs: runs, settings: settings).addRoutes(to: routes)
     ModelsController(store: ModelStore(storage: dependencies.clients.storage, modelVersion: settings.modelVersion),

@@ -32,6 +32,7 @@ struct WorkerCommand: AsyncParsableCommand {
             PingJob(),
             PredictJob(marketData: marketData, cache: cache, models: ModelProvider(store: store, logger: logger), modelVersion: settings.modelVersion),
             TrainJob(training: SymbolTraining(marketData: marketData, store: store, cache: cache)),
+            ForecastJob(modelVersion: settings.modelVersion),
         ]
         let worker = WorkerService(
             queue: queue,

@@ -79,9 +79,16 @@ public struct ForecastDocument: Sendable, Codable, Equatable {
     /// Models that could not take this series (too short for their windows, constant prices…)
     /// with their reasons; absent when every model answered.
     public var unavailable: [UnavailableModel]?
+    /// Where the series came from when it is not a symbol's market data; absent for symbols.
+    public var source: SeriesSource?
+
+    /// `upload`: a user's own series (`POST /api/forecasts`); `symbol` holds its label.
+    public enum SeriesSource: String, Sendable, Codable, Equatable {
+        case upload
+    }
 
     enum CodingKeys: String, CodingKey {
-        case symbol, history, models, notes, unavailable
+        case symbol, history, models, notes, unavailable, source
         case asOf = "as_of"
         case lastClose = "last_close"
         case modelVersion = "model_version"
@@ -94,6 +101,9 @@ public struct ForecastDocument: Sendable, Codable, Equatable {
     /// Accuracy comes from 5-step forecasts at 20 origins a week apart (the last 100 trading
     /// days), each fitted on the 750 days before its origin.
     public static let backtestPlan = BacktestPlan(horizon: 5, origins: 20, step: 5, window: fitWindow, minimumTraining: 60)
+    /// The fewest closes whose document has real accuracy figures: the backtest's minimum
+    /// training plus one horizon to score (shorter series fit, but no origin scores them).
+    public static var minimumCloses: Int { backtestPlan.minimumTraining + backtestPlan.horizon }
 
     /// Why a series gets no forecast document; permanent for that series.
     public enum Unavailable: Error, Equatable, CustomStringConvertible {
@@ -142,7 +152,7 @@ public struct ForecastDocument: Sendable, Codable, Equatable {
         let history = zip(series.dates.suffix(60), series.closes.suffix(60)).map { HistoryPoint(date: $0, close: $1) }
         return ForecastDocument(symbol: series.symbol, asOf: lastDate, lastClose: lastClose, modelVersion: modelVersion,
                                 generatedAt: now, history: history, models: models, notes: nil,
-                                unavailable: trained.unavailable.isEmpty ? nil : trained.unavailable)
+                                unavailable: trained.unavailable.isEmpty ? nil : trained.unavailable, source: nil)
     }
 
     public static func encoder() -> JSONEncoder { APIJSON.encoder() }

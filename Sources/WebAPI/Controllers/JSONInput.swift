@@ -24,7 +24,10 @@ enum JSONInput {
     static func problem(_ error: DecodingError, body: Data) -> APIError {
         func path(_ context: DecodingError.Context, _ key: (any CodingKey)? = nil) -> String? {
             let keys = context.codingPath + (key.map { [$0] } ?? [])
-            let text = keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            // `points[6].close`: an index follows its array's name without a dot.
+            let text = keys.reduce(into: "") { text, key in
+                if let index = key.intValue { text += "[\(index)]" } else { text += (text.isEmpty ? "" : ".") + key.stringValue }
+            }
             return text.isEmpty ? nil : text
         }
         switch error {

@@ -13,6 +13,8 @@ struct APIError: Error, Sendable {
     let detail: String
     /// The request field (parameter, header or body field) at fault, when there is one.
     let field: String?
+    /// The line of an uploaded text body at fault (1 is its first line), when there is one.
+    var line: Int?
     var headers: HTTPFields = [:]
 
     init(_ status: HTTPResponse.Status, kind: String, title: String, detail: String, field: String? = nil) {
@@ -51,10 +53,12 @@ struct ProblemDocument: Codable, Equatable {
     let detail: String
     let instance: String?
     let field: String?
+    /// An extension member (RFC 9457 section 3.2): the body line at fault, for text uploads.
+    let line: Int?
     let requestID: String
 
     enum CodingKeys: String, CodingKey {
-        case type, title, status, detail, instance, field
+        case type, title, status, detail, instance, field, line
         case requestID = "request_id"
     }
 }
@@ -65,7 +69,7 @@ extension APIError {
 
     func response(path: String, requestID: String) -> Response {
         let document = ProblemDocument(type: typeURI, title: title, status: Int(status.code), detail: detail,
-                                       instance: path, field: field, requestID: requestID)
+                                       instance: path, field: field, line: line, requestID: requestID)
         let body = (try? APIJSON.encoder().encode(document)) ?? Data(#"{"title":"Internal error","status":500}"#.utf8)
         var fields = headers
         fields[.contentType] = "application/problem+json"
