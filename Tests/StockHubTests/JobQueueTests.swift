@@ -176,6 +176,12 @@ struct JobQueueTests {
         let fetched = try await queue.fetch(consumer: "w", count: 10, block: .milliseconds(100))
         #expect(fetched.map(\.jobID) == [added[0].id, added[1].id, added[3].id])
         #expect(try await queue.record(added[3].id)?.params == #"{"n":2}"#)
+        // A status read leaves the params in Redis and is otherwise the same record.
+        let full = try #require(try await queue.record(added[3].id))
+        let status = try #require(try await queue.record(added[3].id, params: false))
+        #expect(status.params == "{}")
+        #expect(status.type == full.type && status.status == full.status && status.attempts == full.attempts && status.createdAt == full.createdAt)
+        #expect(try await queue.record(UUID().uuidString.lowercased(), params: false) == nil)
     }
 
     @Test func aBatchStartsAndEndsEachJobOnItsOwn() async throws {

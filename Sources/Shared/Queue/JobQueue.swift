@@ -85,20 +85,28 @@ public struct JobQueue: Sendable {
         }
     }
 
-    /// The job's record, or nil for an unknown (or expired) id.
-    public func record(_ id: String) async throws -> JobRecord? {
-        Self.record(id, from: try await redis.command("HGETALL", RedisArgument(keys.job(id))))
+    /// The job's record, or nil for an unknown (or expired) id. Without `params` the record's
+    /// params read "{}": a status poll need not fetch an uploaded series (up to ~250 KB) each time.
+    public func record(_ id: String, params: Bool = true) async throws -> JobRecord? {
+        guard !params else { return Self.record(id, fields: try await redis.command("HGETALL", RedisArgument(keys.job(id))).fieldMap) }
+        let reply = try await redis.command(["HMGET", RedisArgument(keys.job(id))] + Self.statusFields.map { RedisArgument($0) })
+        // HMGET answers the values in order, nil where absent.
+        var fields: [String: String] = [:]
+        for (name, value) in zip(Self.statusFields, reply.array ?? []) { fields[name] = value.string }
+        return Self.record(id, fields: fields)
     }
+
+    /// Every field of a job's record but its params.
+    private static let statusFields = ["type", "status", "attempts", "progress", "stage", "result", "error", "created_at", "started_at", "finished_at"]
 
     /// Several jobs' records in one round trip, in the order of `ids`.
     public func records(_ ids: [String]) async throws -> [JobRecord?] {
         guard !ids.isEmpty else { return [] }
         let replies = try await redis.pipeline(ids.map { ["HGETALL", RedisArgument(keys.job($0))] })
-        return zip(ids, replies).map { Self.record($0, from: $1) }
+        return zip(ids, replies).map { Self.record($0, fields: $1.fieldMap) }
     }
 
-    private static func record(_ id: String, from reply: RedisValue) -> JobRecord? {
-        let fields = reply.fieldMap
+    private static func record(_ id: String, fields: [String: String]) -> JobRecord? {
         guard !fields.isEmpty else { return nil }
         func date(_ name: String) -> Date? { fields[name].flatMap(Double.init).map { Date(timeIntervalSince1970: $0 / 1000) } }
         return JobRecord(

@@ -71,7 +71,7 @@ struct JobsController {
         guard UUID(uuidString: id) != nil else {
             throw APIError.badRequest(field: "id", "A job id is a UUID, got \"\(id.prefix(64))\".")
         }
-        guard let record = try await queue.record(id.lowercased()) else {
+        guard let record = try await queue.record(id.lowercased(), params: false) else {
             throw APIError.notFound("No job \(id): it never existed or finished more than 24 hours ago.")
         }
         return record
@@ -99,7 +99,7 @@ struct JobsController {
         }
         let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no"]
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            var current = try await queue.record(first.id) ?? first
+            var current = try await queue.record(first.id, params: false) ?? first
             try await writer.write(try frame(current))
             if !current.status.isFinished {
                 for await event in updates {
@@ -107,7 +107,7 @@ struct JobsController {
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                         continue
                     }
-                    guard let latest = try await queue.record(first.id) else { break }
+                    guard let latest = try await queue.record(first.id, params: false) else { break }
                     current = latest
                     try await writer.write(try frame(current))
                     if current.status.isFinished { break }
