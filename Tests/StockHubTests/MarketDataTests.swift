@@ -333,9 +333,10 @@ struct OutboundRateLimitTests {
     }
 
     /// A full window stays full until its oldest call leaves it: no steady trickle on top of a
-    /// burst (a token bucket or GCRA would let a fourth of 3/s through after a third of a second).
+    /// burst (a token bucket or GCRA would let a fourth of 3/min through after 20 s). A minute,
+    /// so that a loaded machine's slow round trips cannot outlast the window.
     @Test func aFullWindowWaitsForItsOldestCallToLeave() async throws {
-        let limit = RateLimit(count: 3, period: .seconds(1))
+        let limit = RateLimit(count: 3, period: .seconds(60))
         let limiter = OutboundRateLimiter(vendor: "finnhub", limits: [limit], redis: try await WebAPIRouteTests.liveDependencies().clients.redis,
                                           keys: RedisKeys(namespace: uniqueName("limit")))
         let clock = ContinuousClock()
