@@ -15,3 +15,11 @@ echo "build: $(( $(date +%s) - start ))s"
 start=$(date +%s)
 swift test --skip-build "$@"
 echo "tests: $(( $(date +%s) - start ))s"
+
+# The whole suite (no --filter) also fuzzes the API against its contract (scripts/fuzz.sh, on
+# its own services). FUZZ=0 skips it.
+if (($# == 0)) && [[ "${FUZZ:-1}" != 0 ]]; then
+  start=$(date +%s)
+  bash scripts/fuzz.sh
+  echo "fuzz: $(( $(date +%s) - start ))s"
+fi
