@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import NIOCore
 import Logging
 import ServiceLifecycle
 import Shared
@@ -36,7 +38,7 @@ struct AppDependencies: Sendable {
             settings: settings, clients: clients,
             users: UserRepository(db: clients.postgres),
             hasher: PasswordHasher(cost: settings.bcryptCost),
-            tokens: await AccessTokens(secret: secret, issuer: settings.jwtIssuer, lifetime: TimeInterval(settings.accessTokenExpireMinutes * 60)),
+            tokens: await AccessTokens(secret: secret, previousSecrets: settings.jwtPreviousSecrets, issuer: settings.jwtIssuer, lifetime: TimeInterval(settings.accessTokenExpireMinutes * 60)),
             revocations: TokenRevocations(redis: clients.redis, keys: settings.redisKeys, watcher: watcher),
             revocationWatcher: watcher,
             queue: JobQueue(redis: clients.redis, keys: settings.redisKeys.queue,
@@ -50,8 +52,13 @@ struct AppDependencies: Sendable {
 func buildApplication(_ dependencies: AppDependencies, logger: Logger, extraServices: [any Service] = []) -> some ApplicationProtocol {
     let (router, _) = buildRouter(dependencies)
     let settings = dependencies.settings
+    let limits = ConnectionLimits(maxConnections: settings.maxConnections, headTimeout: .seconds(Int64(settings.requestHeadTimeoutSeconds)))
+    let idleTimeout = TimeAmount.seconds(Int64(settings.idleTimeoutSeconds))
     return Application(
         router: router,
+        server: HTTPServerBuilder { responder in
+            GuardedHTTP1Channel(http1: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idleTimeout)), limits: limits)
+        },
         configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "StockHub"),
         services: [dependencies.jobEvents, dependencies.revocationWatcher] + extraServices,
         onServerRunning: { channel in
@@ -64,9 +71,11 @@ func buildApplication(_ dependencies: AppDependencies, logger: Logger, extraServ
 func buildRouter(_ dependencies: AppDependencies) -> (Router<AppRequestContext>, [RouteTable.Entry]) {
     let settings = dependencies.settings
     let router = Router(context: AppRequestContext.self)
-    // Outermost, so error answers (made by the boundary) carry the CORS headers too.
+    // Outermost, so error answers (made by the boundary) and preflights carry these headers too.
+    router.add(middleware: SecurityHeadersMiddleware(strictTransportSecurity: settings.isProduction))
     router.add(middleware: CORSPolicyMiddleware(origins: settings.corsOrigins))
     router.add(middleware: RequestBoundaryMiddleware())
+    router.add(middleware: BodyLimitMiddleware(maxBodyBytes: settings.maxBodyBytes))
     let routes = RouteTable(router: router, authenticator: RequestAuthenticator(
         tokens: dependencies.tokens, revocations: dependencies.revocations, users: dependencies.users, adminAPIKey: settings.adminAPIKey))
 
@@ -77,11 +86,12 @@ func buildRouter(_ dependencies: AppDependencies) -> (Router<AppRequestContext>,
         loginFailures: AttemptThrottle(redis: dependencies.clients.redis, limit: settings.loginMaxFailures, windowSeconds: settings.loginWindowSeconds),
         registrations: AttemptThrottle(redis: dependencies.clients.redis, limit: settings.registrationsPerHour, windowSeconds: 3600)
     ).addRoutes(to: routes)
+    let quota = JobQuotaCheck(quota: JobQuota(limits: settings.jobQuota, redis: dependencies.clients.redis, keys: settings.redisKeys))
     JobsController(queue: dependencies.queue, events: dependencies.jobEvents).addRoutes(to: routes)
     PredictionsController(queue: dependencies.queue,
                           cache: PredictionCache(redis: dependencies.clients.redis, keys: settings.redisKeys, modelVersion: settings.modelVersion),
-                          settings: settings, localTTL: dependencies.localPredictionTTL).addRoutes(to: routes)
-    ForecastsController(queue: dependencies.queue, settings: settings).addRoutes(to: routes)
+                          settings: settings, localTTL: dependencies.localPredictionTTL, quota: quota).addRoutes(to: routes)
+    ForecastsController(queue: dependencies.queue, settings: settings, quota: quota).addRoutes(to: routes)
     let runs = TrainingRuns(queue: dependencies.queue, keys: settings.redisKeys, modelVersion: settings.modelVersion)
     AdminController(users: dependencies.users, queue: dependencies.queue, runs: runs, settings: settings).addRoutes(to: routes)
     ModelsController(store: ModelStore(storage: dependencies.clients.storage, modelVersion: settings.modelVersion),

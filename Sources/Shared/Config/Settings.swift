@@ -40,6 +40,18 @@ public struct Settings: Sendable {
     public var adminAPIKey: String?
     public var corsOrigins: [String]
     public var maxBodyBytes: Int
+    /// Jobs a signed-in user may create per window (predictions on a cache miss, uploads,
+    /// precompute calls); `X-Admin-Key` callers are exempt. Empty: no quota.
+    public var jobQuota: [RateLimit]
+    /// Earlier signing secrets, still accepted for verification (never for signing) until the
+    /// tokens they signed expire. Comma-separated; each token names its key by `kid`.
+    public var jwtPreviousSecrets: [String]
+    /// A connection's first request head must arrive within this many seconds.
+    public var requestHeadTimeoutSeconds: Int
+    /// A connection with no request in progress and nothing read for this long is closed.
+    public var idleTimeoutSeconds: Int
+    /// Open connections one web process serves; more are answered 503 and closed.
+    public var maxConnections: Int
     public var storage: StorageLocation
     public var alphaVantageAPIKey: String?
     public var finnhubAPIKey: String?
@@ -112,6 +124,11 @@ extension Settings {
         }
         if secret == nil, production { throw ConfigError("JWT_SECRET", "required in production (at least 32 random bytes)") }
         self.jwtSecret = secret
+        self.jwtPreviousSecrets = try reader.list("JWT_PREVIOUS_SECRETS", default: []) { previous throws(ConfigError) in
+            if production, previous.utf8.count < 32 {
+                throw ConfigError("JWT_PREVIOUS_SECRETS", "each secret must be at least 32 bytes in production, got one of \(previous.utf8.count)")
+            }
+        }
         self.accessTokenExpireMinutes = try reader.integer("ACCESS_TOKEN_EXPIRE_MINUTES", default: 1440, range: 1...525_600)
         self.jwtIssuer = try reader.matching("JWT_ISSUER", default: "stockhub", pattern: "[A-Za-z0-9._:/-]{1,64}", expected: "1-64 of A-Z a-z 0-9 . _ : / -")
         self.bcryptCost = try reader.integer("BCRYPT_COST", default: 12, range: 10...16)
@@ -133,6 +150,13 @@ extension Settings {
             }
         }
         self.maxBodyBytes = try reader.integer("MAX_BODY_BYTES", default: 1 << 20, range: 1024...(256 << 20))
+        let quota = try reader.string("JOB_QUOTA", default: "60/min")
+        self.jobQuota = try quota.lowercased() == "off" ? [] : Self.rateLimits(reader, "JOB_QUOTA", default: quota)
+        self.requestHeadTimeoutSeconds = try reader.integer("REQUEST_HEAD_TIMEOUT_SECONDS", default: 10, range: 1...300)
+        // Above the 90 s a PaaS router (Heroku's) keeps an idle connection to the app, so the
+        // router, not the app, closes first and never sends a request onto a closing socket.
+        self.idleTimeoutSeconds = try reader.integer("IDLE_TIMEOUT_SECONDS", default: 120, range: 1...3600)
+        self.maxConnections = try reader.integer("MAX_CONNECTIONS", default: 1000, range: 1...100_000)
 
         self.storage = try Self.storage(&reader)
         self.alphaVantageAPIKey = try reader.optional("ALPHA_VANTAGE_API_KEY")
@@ -197,7 +221,12 @@ extension Settings {
             "TRAIN_SYMBOLS": trainSymbols?.joined(separator: ",") ?? "every symbol in MARKET_DATA_DIR",
             "TRAIN_SCHEDULE": trainSchedule.expression,
             "DEPENDENCY_CHECK_SECONDS": String(dependencyCheckSeconds),
+            "JOB_QUOTA": jobQuota.isEmpty ? "off" : jobQuota.map(\.description).joined(separator: ","),
+            "REQUEST_HEAD_TIMEOUT_SECONDS": String(requestHeadTimeoutSeconds),
+            "IDLE_TIMEOUT_SECONDS": String(idleTimeoutSeconds),
+            "MAX_CONNECTIONS": String(maxConnections),
         ]
+        summary["JWT_PREVIOUS_SECRETS"] = "\(jwtPreviousSecrets.count) set"
         summary["JWT_SECRET"] = jwtSecret == nil ? "unset (random per process)" : "set"
         summary["ADMIN_API_KEY"] = adminAPIKey == nil ? "unset" : "set"
         summary["ALPHA_VANTAGE_API_KEY"] = alphaVantageAPIKey == nil ? "unset" : "set"

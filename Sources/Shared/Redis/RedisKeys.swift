@@ -21,6 +21,9 @@ public struct RedisKeys: Sendable, Equatable {
     /// Registrations attempted from one client address within the current window.
     public func registrationsForAddress(_ address: String) -> String { "\(namespace):throttle:register:addr:\(address)" }
 
+    /// Jobs one user created within a `JOB_QUOTA` window (`limit` like `60/60`: count/seconds).
+    public func jobQuota(user: String, limit: String) -> String { "\(namespace):throttle:jobs:user:\(user):\(limit)" }
+
     // MARK: Predictions
 
     /// A cached forecast document for a symbol and model version (see `PredictionCache`).

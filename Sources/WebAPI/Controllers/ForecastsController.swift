@@ -9,6 +9,7 @@ import Shared
 struct ForecastsController {
     let queue: JobQueue
     let settings: Settings
+    let quota: JobQuotaCheck
 
     func addRoutes(to routes: RouteTable) {
         routes.post("/api/forecasts", access: .user) { request, context in try await forecast(request, context) }
@@ -17,6 +18,7 @@ struct ForecastsController {
     private func forecast(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let upload = try await Self.upload(from: request, limit: settings.maxBodyBytes)
         do {
+            try await quota.charge(context.identity)
             let job = upload.job(modelVersion: settings.modelVersion)
             let enqueued = try await queue.enqueue(type: job.type, params: job.params, dedupKey: job.dedupKey)
             return try JSONBody.response(

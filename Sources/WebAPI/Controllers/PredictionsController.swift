@@ -15,12 +15,13 @@ struct PredictionsController {
     /// Only hits are kept (a miss must reach the queue), bounded in count and bytes.
     let documents = ExpiringCache<String, ByteBuffer>(maxEntries: 1024, maxCost: 64 << 20)
     let localTTL: Duration
+    let quota: JobQuotaCheck
 
     static let maxPrecomputeSymbols = 50
 
     func addRoutes(to routes: RouteTable) {
         routes.get("/api/predictions/:symbol", access: .user) { _, context in try await prediction(context) }
-        routes.post("/api/precompute", access: .admin) { request, _ in try await precompute(request) }
+        routes.post("/api/precompute", access: .admin) { request, context in try await precompute(request, context) }
     }
 
     struct Accepted: Encodable {
@@ -48,6 +49,7 @@ struct PredictionsController {
                 documents.insert(document, for: cacheKey, expires: .now + localTTL, cost: document.readableBytes)
                 return Self.documentResponse(document)
             }
+            try await quota.charge(context.identity)
             let job = try await enqueue(request)
             return try JSONBody.response(
                 Accepted(jobID: job.id, status: "queued", statusURL: "/api/jobs/\(job.id)", deduplicated: job.deduplicated),
@@ -89,10 +91,11 @@ struct PredictionsController {
         let invalid: [Invalid]
     }
 
-    private func precompute(_ request: Request) async throws -> Response {
+    private func precompute(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (valid, invalid) = try Self.symbolList(request.uri.queryParameters.get("symbols").map { String($0) })
         var jobs: [PrecomputeResult.Job] = []
         do {
+            try await quota.charge(context.identity)
             for request in valid {
                 let job = try await enqueue(request)
                 jobs.append(.init(symbol: request.symbol, jobID: job.id, deduplicated: job.deduplicated))
