@@ -58,8 +58,8 @@ struct DeployManifestTests {
     @Test func railwayServicesStartWhatTheProcfileStarts() throws {
         let processes = try Self.procfile()
         for (file, process) in [("railway.json", "web"), ("deploy/railway.worker.json", "worker"), ("deploy/railway.trainer.json", "trainer")] {
-            let deploy = try #require(try Self.json(file)["deploy"] as? [String: Any], file)
-            let start = try #require(deploy["startCommand"] as? String, file)
+            let deploy = try #require(try Self.json(file)["deploy"] as? [String: Any], "\(file)")
+            let start = try #require(deploy["startCommand"] as? String, "\(file)")
             #expect(start == ".build/release/" + (processes[process] ?? "?"), "\(file): \(start)")
         }
         let web = try #require(try Self.json("railway.json")["deploy"] as? [String: Any])

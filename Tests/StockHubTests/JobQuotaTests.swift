@@ -29,7 +29,7 @@ struct JobQuotaTests {
             }
             // Two jobs pass; the third is refused with a problem and a wait.
             #expect(try await client.execute(uri: "/api/predictions/AAPL", method: .get, headers: user).status == .accepted)
-            #expect(try await client.execute(uri: "/api/forecasts", method: .post, headers: user.merging([.contentType: "text/csv"]),
+            #expect(try await client.execute(uri: "/api/forecasts", method: .post, headers: user + [.contentType: "text/csv"],
                                               body: ByteBuffer(string: Self.csv)).status == .accepted)
             let refused = try await client.execute(uri: "/api/predictions/SPX", method: .get, headers: user)
             #expect(refused.status == .tooManyRequests)

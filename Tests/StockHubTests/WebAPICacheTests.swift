@@ -70,7 +70,7 @@ struct WebAPICacheTests {
         let redis = remembering.clients.redis
         let first = #"{"symbol":"MSFT","model_version":"v1","note":"first"}"#
         let second = #"{"symbol":"MSFT","model_version":"v1","note":"second"}"#
-        try await redis.command("SET", RedisArgument(key), RedisArgument(first), "EX", "60")
+        try await redis.command("SET", RedisArgument(key), RedisArgument(first), "EX", "3600")
         let headers: HTTPFields = [.authorization: "Bearer \(try await remembering.tokens.issue(for: UUID()).token)"]
         @Sendable func get(_ client: any TestClientProtocol) async throws -> (HTTPResponse.Status, String) {
             let response = try await client.execute(uri: "/api/predictions/MSFT", method: .get, headers: headers)
@@ -79,7 +79,7 @@ struct WebAPICacheTests {
         try await buildApplication(remembering, logger: Logger(label: "test")).test(.router) { client in
             #expect(try await get(client) == (.ok, first))
             // Replaced in Redis, still the stored bytes from this process's memory within its lifetime.
-            try await redis.command("SET", RedisArgument(key), RedisArgument(second), "EX", "60")
+            try await redis.command("SET", RedisArgument(key), RedisArgument(second), "EX", "3600")
             #expect(try await get(client) == (.ok, first))
         }
         try await buildApplication(forgetting, logger: Logger(label: "test")).test(.router) { client in
@@ -89,7 +89,7 @@ struct WebAPICacheTests {
             try await waitFor("the in-memory copy to expire after 100 ms", every: .milliseconds(20)) { try await get(client).0 != .ok }
             #expect(try await get(client).0 == .accepted)
             // A miss is never remembered: the document is served as soon as Redis has it.
-            try await redis.command("SET", RedisArgument(key), RedisArgument(first), "EX", "60")
+            try await redis.command("SET", RedisArgument(key), RedisArgument(first), "EX", "3600")
             #expect(try await get(client) == (.ok, first))
         }
     }
