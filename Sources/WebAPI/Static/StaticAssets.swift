@@ -29,6 +29,10 @@ struct StaticAssets: Sendable {
     /// so a deploy changes the URLs and browsers may keep the old ones forever.
     let index: Asset?
 
+    /// The bundled files, read on first use and kept for the process's life (they cannot change
+    /// under a running binary; tests build many applications and read them once).
+    static let bundled = load()
+
     static func load() -> StaticAssets {
         for directory in BundledResources.candidates("Public") {
             let assets = load(from: directory)

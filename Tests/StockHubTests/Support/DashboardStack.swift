@@ -9,6 +9,7 @@ final class DashboardStack: @unchecked Sendable {
     let worker: ChildProcess
     let base: String
     let artifacts: URL
+    let environment: [String: String]
     let http = HTTPClient(settings: HTTPClientSettings(connectTimeout: .seconds(5), timeout: .seconds(120), retry: .none))
 
     static func start() async throws -> DashboardStack {
@@ -26,7 +27,7 @@ final class DashboardStack: @unchecked Sendable {
         environment["ALPHA_VANTAGE_API_KEY"] = nil
         let worker = try ChildProcess(try BuiltProducts.path("Worker"), environment: environment)
         let web = try ChildProcess(try BuiltProducts.path("WebAPI"), environment: environment)
-        let stack = DashboardStack(web: web, worker: worker, base: "http://127.0.0.1:\(port)", artifacts: artifacts)
+        let stack = DashboardStack(web: web, worker: worker, base: "http://127.0.0.1:\(port)", artifacts: artifacts, environment: environment)
         // Start-up can take many seconds on a loaded machine: wait on what each process says.
         try await waitFor("the Worker to consume (output: \(worker.output.suffix(2000)))") {
             guard worker.isRunning else { throw TestSetupError("Worker exited: \(worker.output)") }
@@ -39,8 +40,15 @@ final class DashboardStack: @unchecked Sendable {
         return stack
     }
 
-    private init(web: ChildProcess, worker: ChildProcess, base: String, artifacts: URL) {
-        (self.web, self.worker, self.base, self.artifacts) = (web, worker, base, artifacts)
+    private init(web: ChildProcess, worker: ChildProcess, base: String, artifacts: URL, environment: [String: String]) {
+        (self.web, self.worker, self.base, self.artifacts, self.environment) = (web, worker, base, artifacts, environment)
+    }
+
+    /// Makes an account an admin the way an operator does (there is no route for it).
+    func promote(_ username: String) async throws {
+        let (status, output) = try await ChildProcess.run(try BuiltProducts.path("WebAPI"), ["admin", "promote", username],
+                                                         environment: environment, limit: Patience.generous)
+        guard status == 0 else { throw TestSetupError("WebAPI admin promote \(username) exited \(status): \(output)") }
     }
 
     /// An API call with the browser's token, as the page makes it.
