@@ -42,6 +42,7 @@ struct DashboardSession {
         try await searchMSFT()
         let token = try #require(try await browser.execute("return localStorage.getItem('stockhub.token')").text)
         try await forecastMSFT(token: token)
+        try await aFailingEventStreamFallsBackToPolling()
         try await pasteABadSeries(token: token)
         try await administer()
         try await phoneScreenshots()
@@ -184,6 +185,25 @@ struct DashboardSession {
         #expect(try await browser.execute("return !!Chart.getChart(document.getElementById('forecast-chart'))").bool == true)
         try await screenshot("forecast-desktop")
         try await screenshotOfTheModelTables("forecast-tables-desktop")
+    }
+
+    /// When the event stream fails the page polls GET /api/jobs/{id}: with EventSource replaced
+    /// by one that fails at once, a job is still followed to its end. The job is an unknown
+    /// symbol's, which fails at once (no model fits on a loaded machine), and its error is shown.
+    func aFailingEventStreamFallsBackToPolling() async throws {
+        _ = try await browser.execute("""
+            window.EventSource = class {
+              constructor() { setTimeout(() => this.onerror && this.onerror(new Event('error')), 0); }
+              addEventListener() {}
+              close() {}
+            };
+            return null;
+            """)
+        try await fill("#forecast-search [name=symbol]", "ZZZZ8")
+        try await click("#forecast-search button[type=submit]")
+        let ended = try await waitForText("#job .error")
+        #expect(ended.contains("failed") && ended.contains("ZZZZ8"), "\(ended)")
+        #expect(try await browser.attribute(try await browser.element("#job-progress"), "data-status") == "failed")
     }
 
     // 5. A series with a bad line: the server's 400 names the line, shown by the input.
