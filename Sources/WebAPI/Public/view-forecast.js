@@ -2,7 +2,7 @@
 import { api } from './api.js';
 import { h, note } from './dom.js';
 import { showProblem } from './forms.js';
-import { symbolForm } from './view-home.js';
+import { symbolForm } from './symbol-form.js';
 import { showForecast } from './forecast-panel.js';
 import { checkSymbol } from './symbols.js';
 

@@ -2,8 +2,9 @@
 // says where it came from and whether it is stale.
 import { api } from './api.js';
 import { h, fill, note } from './dom.js';
-import { field, formTop, clearErrors, showError, showProblem } from './forms.js';
+import { showError, showProblem } from './forms.js';
 import { checkSymbol } from './symbols.js';
+import { symbolForm } from './symbol-form.js';
 import { priceChart } from './charts.js';
 import { price, signedPercent, age, sourceName, dateTime } from './format.js';
 
@@ -13,21 +14,6 @@ function provenance(answer) {
   const stale = answer.stale ? h('span', { class: 'badge stale' }, 'stale: every provider failed just now') : null;
   return h('p', { class: 'provenance muted small' }, `Source: ${sourceName(answer.source)}`,
     answer.age_seconds !== undefined ? ` · fetched ${age(answer.age_seconds)}` : '', ' ', stale);
-}
-
-export function symbolForm(id, initial, go) {
-  const input = h('input', { name: 'symbol', value: initial || '', placeholder: 'MSFT', autocapitalize: 'characters', maxlength: 10, required: true });
-  const form = h('form', { id, class: 'search', novalidate: true }, formTop(),
-    field('Symbol', input), h('button', { type: 'submit', class: 'primary' }, 'Go'));
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    clearErrors(form);
-    const checked = checkSymbol(input.value);
-    if (checked.error) { showError(form, checked.error, 'symbol'); return; }
-    input.value = checked.symbol;
-    go(checked.symbol);
-  });
-  return form;
 }
 
 function quoteCard(quote) {
