@@ -4,7 +4,7 @@
 import { h } from './dom.js';
 import { forecastChart } from './charts.js';
 import { price, metric, share, signedPercent, dateTime } from './format.js';
-import { verdict } from './verdict.js';
+import { verdict, bestModel } from './verdict.js';
 
 const NO_BACKTEST = 'no backtest: the model produced no forecast at any origin';
 
@@ -52,8 +52,8 @@ function modelCard(model) {
 
 /** Renders `doc` into `container`; `label` names the series (a symbol or an uploaded file). */
 export function renderForecast(container, doc, label = doc.symbol) {
-  const best = [...doc.models].filter((m) => m.accuracy)
-    .sort((a, b) => (accuracyAt(a, 1)?.mase ?? Infinity) - (accuracyAt(b, 1)?.mase ?? Infinity))[0];
+  // The bands start on the model the verdict names as best.
+  const best = bestModel(doc);
   const canvas = h('canvas', { id: 'forecast-chart', 'aria-label': `History and forecasts for ${label}` });
   const focus = h('select', { id: 'band-model', 'aria-label': 'Model whose intervals are drawn' },
     doc.models.map((m) => h('option', { value: m.name, selected: m === best }, m.name)));

@@ -3,7 +3,15 @@
 
 function meanMASE(model, horizons) {
   const scores = (model.accuracy?.horizons || []).filter((a) => horizons.includes(a.horizon)).map((a) => a.mase);
-  return scores.length === horizons.length ? scores.reduce((s, v) => s + v, 0) / scores.length : null;
+  return scores.length && scores.length === horizons.length ? scores.reduce((s, v) => s + v, 0) / scores.length : null;
+}
+
+/** The model with the lowest mean MASE over every horizon it was scored at (any model, naive included). */
+export function bestModel(doc) {
+  return doc.models
+    .map((m) => ({ model: m, score: meanMASE(m, (m.accuracy?.horizons || []).map((a) => a.horizon)) }))
+    .filter((c) => c.score !== null)
+    .sort((a, b) => a.score - b.score)[0]?.model;
 }
 
 export function verdict(doc) {
