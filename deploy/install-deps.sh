@@ -7,6 +7,9 @@ set -euo pipefail
 APT_PACKAGES=(
   libhiredis-dev libcurl4-openssl-dev libpq-dev libxgboost-dev libopenblas-dev
   redis-server postgresql pkg-config
+  # The dashboard's browser test drives headless Chromium through chromedriver (tests only;
+  # the deployed app needs neither).
+  chromium chromium-driver
 )
 
 log() { printf '%s\n' "$*"; }

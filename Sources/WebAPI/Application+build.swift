@@ -80,6 +80,7 @@ func buildRouter(_ dependencies: AppDependencies) -> (Router<AppRequestContext>,
         tokens: dependencies.tokens, revocations: dependencies.revocations, users: dependencies.users, adminAPIKey: settings.adminAPIKey))
 
     SystemController(clients: dependencies.clients, settings: settings, startedAt: .now, openAPI: .load()).addRoutes(to: routes)
+    DashboardController(assets: .bundled).addRoutes(to: routes)
     AuthController(
         settings: settings, users: dependencies.users, hasher: dependencies.hasher, tokens: dependencies.tokens,
         revocations: dependencies.revocations,

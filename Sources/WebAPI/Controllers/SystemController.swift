@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import Shared
 
-/// Liveness, dependency status, the API contract and the dashboard page.
+/// Liveness, dependency status and the API contract.
 struct SystemController {
     let clients: SystemClients
     let settings: Settings
@@ -13,7 +13,6 @@ struct SystemController {
         routes.get("/health") { _, _ in try JSONBody.response(Health(status: "ok")) }
         routes.get("/api/status") { _, _ in try await status() }
         routes.get("/openapi.yaml") { _, _ in try openAPI.response() }
-        routes.get("/") { _, _ in Dashboard.response() }
     }
 
     struct Health: Codable { let status: String }
@@ -58,16 +57,9 @@ struct OpenAPIDocument: Sendable {
         OpenAPIDocument(text: candidates().lazy.compactMap { try? String(contentsOf: $0, encoding: .utf8) }.first)
     }
 
-    /// SwiftPM copies resources into `StockHub_WebAPI.resources` beside the executable; a
-    /// checkout also has the source file. Bundle.module is not used: it traps when missing.
     static func candidates() -> [URL] {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        return [
-            executable.appendingPathComponent("StockHub_WebAPI.resources/openapi.yaml"),
-            URL(fileURLWithPath: "Sources/WebAPI/Resources/openapi.yaml"),
-            source.appendingPathComponent("Resources/openapi.yaml"),
-        ]
+        // The bundle copies the file without its folder; a checkout has it under Resources/.
+        [BundledResources.candidates("openapi.yaml")[0]] + BundledResources.candidates("Resources/openapi.yaml").dropFirst()
     }
 
     func response() throws -> Response {
