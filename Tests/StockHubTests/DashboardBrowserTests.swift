@@ -238,6 +238,18 @@ struct DashboardSession {
         let shown = try await waitForText("#series-form [data-field-error=body]")
         #expect(shown.contains("line 7"), "\(shown)")
         try await screenshot("series-desktop")
+
+        // Mended, the same series is forecast by a worker and drawn like a symbol's, under its label.
+        try await fill("#series-name", "Fund A")
+        try await fill("#series-csv", csv.replacingOccurrences(of: ",abc", with: ",101.55"))
+        try await click("#series-form button[type=submit]")
+        try await waitFor("the uploaded series' forecast report") {
+            try await browser.execute("return !!document.querySelector('#forecast-report section.model')").bool == true
+        }
+        let verdict = try await text("#verdict")
+        #expect(verdict.contains("Fund A") && verdict.contains("naive"), "\(verdict)")
+        #expect(try await browser.execute("return !!Chart.getChart(document.getElementById('forecast-chart'))").bool == true)
+        try await screenshot("series-forecast-desktop")
     }
 
     /// Once the account is an admin, the admin page shows the queue and the models, and a

@@ -35,7 +35,10 @@ export function seriesView() {
     button.disabled = true;
     try {
       const answer = await api(`/api/forecasts${query}`, { method: 'POST', text: `${text}\n`, contentType: 'text/csv' });
+      // The job's progress and then the report appear below the form: bring them into view.
+      output.scrollIntoView({ block: 'start' });
       await showForecast(output, answer, name || 'Your series');
+      output.scrollIntoView({ block: 'start' });
     } catch (error) {
       if (error.status === 404) showError(form, 'This server does not offer POST /api/forecasts yet, so your own series cannot be forecast here.');
       else showProblem(form, error);
