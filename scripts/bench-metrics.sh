@@ -35,7 +35,10 @@ done
 for path in /health /api/status /api/news /api/models /api/auth/me /api/jobs/none /nope "/api/stock/b%24d" /openapi.yaml /; do
   curl -s -o /dev/null "${auth[@]}" "$base$path"; curl -s -o /dev/null -X POST "$base$path"
 done
-redis-cli -u "$REDIS_URL" eval "for i=1,500 do redis.call('XADD', KEYS[1], '*', 'job_id', i) end" 1 "$REDIS_NAMESPACE:jobs" >/dev/null
+# redis-cli -u sends an empty user name with the password (WRONGPASS): pass them apart.
+redis_password=${REDIS_URL#redis://:}; redis_password=${redis_password%@*}
+redis_port=${REDIS_URL##*:}; redis_port=${redis_port%%/*}
+redis-cli -p "$redis_port" -a "$redis_password" --no-auth-warning eval "for i=1,500 do redis.call('XADD', KEYS[1], '*', 'job_id', i) end" 1 "$REDIS_NAMESPACE:jobs" >/dev/null
 series=$(curl -fs "$base/metrics" | grep -vc '^#')
 echo "== GET /metrics: $series series, $(nproc) cores, ${SCRAPES:-1000} sequential scrapes (curl, keep-alive off)"
 for _ in $(seq "${SCRAPES:-1000}"); do curl -s -o /dev/null -w '%{time_total}\n' "$base/metrics"; done |
