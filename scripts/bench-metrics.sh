@@ -40,6 +40,10 @@ redis_password=${REDIS_URL#redis://:}; redis_password=${redis_password%@*}
 redis_port=${REDIS_URL##*:}; redis_port=${redis_port%%/*}
 redis-cli -p "$redis_port" -a "$redis_password" --no-auth-warning eval "for i=1,500 do redis.call('XADD', KEYS[1], '*', 'job_id', i) end" 1 "$REDIS_NAMESPACE:jobs" >/dev/null
 series=$(curl -fs "$base/metrics" | grep -vc '^#')
+echo "queue depth as scraped: $(curl -fs "$base/metrics" | grep '^stockhub_queue_depth ')"
+percentiles() { sort -n | awk '{ t[NR] = $1 * 1000 } END { printf "p50 %.2f ms  p99 %.2f ms  max %.2f ms\n", t[int(NR * 0.5)], t[int(NR * 0.99)], t[NR] }'; }
+echo "== GET /health (the HTTP floor: a new connection per curl), ${SCRAPES:-1000} requests"
+for _ in $(seq "${SCRAPES:-1000}"); do curl -s -o /dev/null -w '%{time_total}\n' "$base/health"; done | percentiles
 echo "== GET /metrics: $series series, $(nproc) cores, ${SCRAPES:-1000} sequential scrapes (curl, keep-alive off)"
 for _ in $(seq "${SCRAPES:-1000}"); do curl -s -o /dev/null -w '%{time_total}\n' "$base/metrics"; done |
-  sort -n | awk '{ t[NR] = $1 * 1000 } END { printf "p50 %.2f ms  p99 %.2f ms  max %.2f ms\n", t[int(NR * 0.5)], t[int(NR * 0.99)], t[NR] }'
+  percentiles
