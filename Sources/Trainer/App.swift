@@ -26,9 +26,12 @@ struct Schedule: AsyncParsableCommand {
         logger.info("native libraries", metadata: [
             "xgboost": .string(NativeLibraries.xgboostVersion), "openblas": .string(NativeLibraries.openBLASConfig),
         ])
+        // The scheduler fans training out as train jobs: what it records is what it enqueues.
+        let metrics = StockHubMetrics(jobTypes: [TrainRequest.jobType])
         let queue = JobQueue(redis: clients.redis, keys: settings.redisKeys.queue,
                              settings: JobQueueSettings(maxAttempts: settings.jobMaxAttempts,
-                                                        visibilityTimeout: .seconds(settings.jobVisibilityTimeoutSeconds)))
+                                                        visibilityTimeout: .seconds(settings.jobVisibilityTimeoutSeconds)),
+                             metrics: metrics)
         let schedule = TrainingSchedule(
             schedule: settings.trainSchedule,
             runs: TrainingRuns(queue: queue, keys: settings.redisKeys, modelVersion: settings.modelVersion),
@@ -36,7 +39,9 @@ struct Schedule: AsyncParsableCommand {
             symbols: { try await settings.defaultTrainingSymbols() },
             holder: "\(ProcessInfo.processInfo.hostName)-\(getpid())")
         try await ProcessStartup.run("Trainer", settings: settings, clients: clients,
-                                     services: [TrainingScheduler(schedule: schedule, logger: logger)], logger: logger)
+                                     services: [TrainingScheduler(schedule: schedule, logger: logger)]
+                                         + [MetricsEndpoint.server(settings: settings, metrics: metrics, logger: logger)].compactMap { $0 },
+                                     logger: logger)
         await clients.shutdown()
         logger.info("Trainer stopped")
     }

@@ -18,6 +18,9 @@ struct AppDependencies: Sendable {
     let revocationWatcher: RevocationWatcher
     let queue: JobQueue
     let jobEvents: JobEventHub
+    /// This process's metrics, served at `/metrics`; one per application, so tests running many
+    /// apps in one process each read their own.
+    let metrics: StockHubMetrics
     /// How long a web process serves a forecast document from memory before reading Redis
     /// again (tests shorten it). Documents are immutable per (symbol, model version) for their
     /// 60 minutes in Redis, so this bounds only how late a replaced document is seen.
@@ -34,6 +37,7 @@ struct AppDependencies: Sendable {
             logger.warning("JWT_SECRET is not set: using a random per-process secret; tokens die with this process and no other process accepts them")
         }
         let watcher = RevocationWatcher(endpoint: settings.redis, keys: settings.redisKeys, logger: logger)
+        let metrics = StockHubMetrics(jobTypes: [PredictRequest.jobType, TrainRequest.jobType, UploadedSeries.jobType])
         return AppDependencies(
             settings: settings, clients: clients,
             users: UserRepository(db: clients.postgres),
@@ -43,8 +47,10 @@ struct AppDependencies: Sendable {
             revocationWatcher: watcher,
             queue: JobQueue(redis: clients.redis, keys: settings.redisKeys.queue,
                             settings: JobQueueSettings(maxAttempts: settings.jobMaxAttempts,
-                                                       visibilityTimeout: .seconds(settings.jobVisibilityTimeoutSeconds))),
-            jobEvents: JobEventHub(endpoint: settings.redis, keys: settings.redisKeys.queue, logger: logger))
+                                                       visibilityTimeout: .seconds(settings.jobVisibilityTimeoutSeconds)),
+                            metrics: metrics),
+            jobEvents: JobEventHub(endpoint: settings.redis, keys: settings.redisKeys.queue, logger: logger),
+            metrics: metrics)
     }
 }
 
@@ -71,7 +77,10 @@ func buildApplication(_ dependencies: AppDependencies, logger: Logger, extraServ
 func buildRouter(_ dependencies: AppDependencies) -> (Router<AppRequestContext>, [RouteTable.Entry]) {
     let settings = dependencies.settings
     let router = Router(context: AppRequestContext.self)
-    // Outermost, so error answers (made by the boundary) and preflights carry these headers too.
+    // Outermost, so it records the status the client got (errors are responses by then) and
+    // answered preflights count too.
+    router.add(middleware: RequestMetricsMiddleware(metrics: HTTPMetrics(registry: dependencies.metrics.registry)))
+    // Outside the boundary, so error answers (made by the boundary) and preflights carry these headers too.
     router.add(middleware: SecurityHeadersMiddleware(strictTransportSecurity: settings.isProduction))
     router.add(middleware: CORSPolicyMiddleware(origins: settings.corsOrigins))
     router.add(middleware: RequestBoundaryMiddleware())
@@ -91,14 +100,16 @@ func buildRouter(_ dependencies: AppDependencies) -> (Router<AppRequestContext>,
     JobsController(queue: dependencies.queue, events: dependencies.jobEvents).addRoutes(to: routes)
     PredictionsController(queue: dependencies.queue,
                           cache: PredictionCache(redis: dependencies.clients.redis, keys: settings.redisKeys, modelVersion: settings.modelVersion),
-                          settings: settings, localTTL: dependencies.localPredictionTTL, quota: quota).addRoutes(to: routes)
+                          settings: settings, localTTL: dependencies.localPredictionTTL, quota: quota, metrics: dependencies.metrics).addRoutes(to: routes)
     ForecastsController(queue: dependencies.queue, settings: settings, quota: quota).addRoutes(to: routes)
     let runs = TrainingRuns(queue: dependencies.queue, keys: settings.redisKeys, modelVersion: settings.modelVersion)
     AdminController(users: dependencies.users, queue: dependencies.queue, runs: runs, settings: settings).addRoutes(to: routes)
+    MetricsController(metrics: dependencies.metrics, queue: dependencies.queue, token: settings.metricsToken).addRoutes(to: routes)
     ModelsController(store: ModelStore(storage: dependencies.clients.storage, modelVersion: settings.modelVersion),
                      runs: runs, schedule: settings.trainSchedule).addRoutes(to: routes)
     let clients = dependencies.clients
-    MarketDataController(cache: MarketDataCache(chain: .configured(settings, redis: clients.redis, http: clients.http, postgres: clients.postgres),
-                                                 redis: clients.redis, keys: settings.redisKeys)).addRoutes(to: routes)
+    MarketDataController(cache: MarketDataCache(chain: .configured(settings, redis: clients.redis, http: clients.http, postgres: clients.postgres,
+                                                                   metrics: dependencies.metrics),
+                                                 redis: clients.redis, keys: settings.redisKeys, metrics: dependencies.metrics)).addRoutes(to: routes)
     return (router, routes.entries)
 }

@@ -16,25 +16,27 @@ struct WorkerCommand: AsyncParsableCommand {
         StockHubLogging.bootstrap(level: settings.logLevel)
         let logger = Logger(label: "stockhub.worker")
         let clients = SystemClients(settings: settings, applicationName: "stockhub-worker")
+        let metrics = StockHubMetrics()
 
         let queue = JobQueue(
             redis: clients.redis, keys: settings.redisKeys.queue,
             settings: JobQueueSettings(maxAttempts: settings.jobMaxAttempts,
-                                       visibilityTimeout: .seconds(settings.jobVisibilityTimeoutSeconds)))
+                                       visibilityTimeout: .seconds(settings.jobVisibilityTimeoutSeconds)),
+            metrics: metrics)
         // Vendors (with keys) when they hold enough history, else the bundled files.
         let marketData = ModelHistory(
-            cache: MarketDataCache(chain: .configured(settings, redis: clients.redis, http: clients.http, postgres: clients.postgres),
-                                   redis: clients.redis, keys: settings.redisKeys),
+            cache: MarketDataCache(chain: .configured(settings, redis: clients.redis, http: clients.http, postgres: clients.postgres, metrics: metrics),
+                                   redis: clients.redis, keys: settings.redisKeys, metrics: metrics),
             files: FileMarketData(directory: settings.marketDataDirectory))
         let cache = PredictionCache(redis: clients.redis, keys: settings.redisKeys, modelVersion: settings.modelVersion)
-        let store = ModelStore(storage: clients.storage, modelVersion: settings.modelVersion, loaded: ModelStore.loadedCache())
+        let store = ModelStore(storage: clients.storage, modelVersion: settings.modelVersion, loaded: ModelStore.loadedCache(), metrics: metrics)
         let handlers: [any JobHandler] = [
             PingJob(),
             PredictJob(marketData: marketData, cache: cache, models: ModelProvider(store: store, logger: logger), modelVersion: settings.modelVersion),
             TrainJob(training: SymbolTraining(marketData: marketData, store: store, cache: cache)),
             ForecastJob(modelVersion: settings.modelVersion),
         ]
-        let worker = WorkerService(
+        var worker = WorkerService(
             queue: queue,
             handlers: Dictionary(uniqueKeysWithValues: handlers.map { ($0.type, $0) }),
             consumer: "\(ProcessInfo.processInfo.hostName)-\(getpid())",
@@ -45,7 +47,10 @@ struct WorkerCommand: AsyncParsableCommand {
             shutdownGrace: .seconds(settings.workerShutdownGraceSeconds),
             alerts: settings.alertWebhookURL.map { AlertWebhook(url: $0, http: clients.http) },
             logger: logger)
-        try await ProcessStartup.run("Worker", settings: settings, clients: clients, services: [worker], logger: logger)
+        worker.metrics = metrics
+        let metricsServer = MetricsEndpoint.server(settings: settings, metrics: metrics, logger: logger)
+        try await ProcessStartup.run("Worker", settings: settings, clients: clients, services: [worker] + [metricsServer].compactMap { $0 },
+                                     logger: logger)
         await clients.shutdown()
         logger.info("Worker stopped")
     }

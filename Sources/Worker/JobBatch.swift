@@ -49,11 +49,15 @@ extension WorkerService {
                 }
             }
         }
+        if let metrics {
+            for item in runnable { metrics.jobStarted(type: item.job.type) }
+        }
         let began = ContinuousClock.now
         await execute(runnable, recordingAlso: early)
         let busy = began.duration(to: .now)
         for (delivery, error) in deadLettered {
             counters.add(.deadLettered)
+            metrics?.jobDeadLettered()
             logger.error("job dead-lettered", metadata: ["job_id": "\(delivery.jobID)", "error": "\(error)"])
             if let alerts {
                 await alerts.send(event: "job.dead_lettered", text: "StockHub job \(delivery.jobID) failed for good: \(error)",
@@ -182,6 +186,15 @@ extension WorkerService {
             if case .failure(let error) = result {
                 logger.error("could not record the job's outcome: \(error)", metadata: ended.metadata)
                 continue
+            }
+            if let metrics, let type = ended.job?.type {
+                switch ended.outcome {
+                case .done: metrics.jobEnded(type: type, failure: nil, took: ended.took)
+                case .failed(_, .timeout): metrics.jobEnded(type: type, failure: "timeout", took: ended.took)
+                case .failed: metrics.jobEnded(type: type, failure: "error", took: ended.took)
+                case .retry: metrics.jobEnded(type: type, failure: "retry", took: ended.took)
+                case .release: break  // not an end: the job runs again elsewhere
+                }
             }
             switch ended.outcome {
             case .done:

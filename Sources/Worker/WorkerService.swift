@@ -24,6 +24,8 @@ struct WorkerService: Service {
     let shutdownGrace: Duration
     let alerts: AlertWebhook?
     let logger: Logger
+    /// Jobs started and ended by type, and their durations, for `/metrics` on METRICS_PORT.
+    var metrics: StockHubMetrics? = nil
     let counters = WorkerCounters()
 
     func run() async throws {

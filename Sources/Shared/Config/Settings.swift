@@ -78,6 +78,12 @@ public struct Settings: Sendable {
     /// How long each dependency probe (`/api/status`, the start-up report) waits for an answer
     /// before calling the dependency down.
     public var dependencyCheckSeconds: Int
+    /// Where Worker and Trainer serve `/metrics` (nil: they serve none; the web process always
+    /// serves it on `PORT`).
+    public var metricsPort: Int?
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>` (the web port is often
+    /// public on a PaaS; Prometheus sends the header from its scrape config).
+    public var metricsToken: String?
 
     public var isProduction: Bool { environment == .production }
     /// Every Redis key, under `REDIS_NAMESPACE`.
@@ -185,6 +191,19 @@ extension Settings {
         }.map { $0.uppercased() }
         self.trainSymbols = trainSymbols.isEmpty ? nil : trainSymbols
         self.dependencyCheckSeconds = try reader.integer("DEPENDENCY_CHECK_SECONDS", default: 3, range: 1...120)
+        if let port = try reader.optional("METRICS_PORT") {
+            guard let value = Int(port), (1...65535).contains(value) else {
+                throw ConfigError("METRICS_PORT", "expected a port number 1-65535, got \"\(port)\"")
+            }
+            self.metricsPort = value
+        } else {
+            self.metricsPort = nil
+        }
+        let metricsToken = try reader.optional("METRICS_TOKEN")
+        if let metricsToken, metricsToken.utf8.count < 16 {
+            throw ConfigError("METRICS_TOKEN", "must be at least 16 characters, got \(metricsToken.utf8.count)")
+        }
+        self.metricsToken = metricsToken
         let schedule = try reader.string("TRAIN_SCHEDULE", default: "0 3 * * 6")
         do { self.trainSchedule = try CronSchedule(schedule) } catch {
             throw ConfigError("TRAIN_SCHEDULE", "expected a 5-field cron expression (minute hour day month weekday, UTC): \(error.description)")
@@ -236,6 +255,8 @@ extension Settings {
         summary["FINNHUB_RATE_LIMITS"] = finnhubRateLimits.map(\.description).joined(separator: ",")
         summary["ALPHA_VANTAGE_RATE_LIMITS"] = alphaVantageRateLimits.map(\.description).joined(separator: ",")
         summary["ALERT_WEBHOOK_URL"] = alertWebhookURL == nil ? "unset" : "set"
+        summary["METRICS_PORT"] = metricsPort.map(String.init) ?? "unset"
+        summary["METRICS_TOKEN"] = metricsToken == nil ? "unset" : "set"
         return summary
     }
 

@@ -38,14 +38,18 @@ public struct MarketDataCache: Sendable {
     let redis: RedisClient
     let keys: RedisKeys
     let freshness: @Sendable (Kind) -> Duration
+    public let metrics: StockHubMetrics?
     private let flights = SingleFlight()
 
     /// - Parameter freshness: how long each kind is served without asking a provider (tests shorten it).
-    public init(chain: MarketDataChain, redis: RedisClient, keys: RedisKeys, freshness: @escaping @Sendable (Kind) -> Duration = { $0.freshFor }) {
+    /// - Parameter metrics: counts hits and misses by kind.
+    public init(chain: MarketDataChain, redis: RedisClient, keys: RedisKeys, freshness: @escaping @Sendable (Kind) -> Duration = { $0.freshFor },
+                metrics: StockHubMetrics? = nil) {
         self.chain = chain
         self.redis = redis
         self.keys = keys
         self.freshness = freshness
+        self.metrics = metrics
     }
 
     public func daily(_ symbol: String) async throws(MarketDataChain.Exhausted) -> Answer<DailySeries> {
@@ -83,7 +87,12 @@ public struct MarketDataCache: Sendable {
         async throws(MarketDataChain.Exhausted) -> Answer<Value> {
         let key = keys.marketData(kind.rawValue, subject)
         let cached: Entry<Value>? = await read(key)
-        if let cached, case let answer = Self.answer(cached, stale: false), answer.age < freshness(kind) { return answer }
+        if let cached, case let answer = Self.answer(cached, stale: false), answer.age < freshness(kind) {
+            metrics?.cacheLookup(kind: kind.rawValue, hit: true)
+            return answer
+        }
+        // A miss even when a concurrent caller's fetch ends up answering it: this lookup waited.
+        metrics?.cacheLookup(kind: kind.rawValue, hit: false)
         let redis = self.redis, fresh = freshness(kind), lifetime = fresh + Self.staleKeep
         let fetched = await flights.run(key) { () async -> Result<[UInt8], MarketDataChain.Exhausted> in
             func freshBytes() async -> [UInt8]? {

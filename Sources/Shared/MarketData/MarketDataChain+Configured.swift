@@ -3,12 +3,14 @@ extension MarketDataChain {
     /// Vantage when `ALPHA_VANTAGE_API_KEY` is, each behind its shared outbound budget and with
     /// its daily closes kept in Postgres, and the bundled files last, so that with no keys
     /// everything works offline.
-    public static func configured(_ settings: Settings, redis: RedisClient, http: HTTPClient, postgres: PostgresClient) -> MarketDataChain {
+    public static func configured(_ settings: Settings, redis: RedisClient, http: HTTPClient, postgres: PostgresClient,
+                                  metrics: StockHubMetrics? = nil) -> MarketDataChain {
         var providers: [any MarketDataProvider] = []
         let store = DailyCloseStore(db: postgres)
         func vendor(_ provider: any MarketDataProvider, _ limits: [RateLimit]) -> any MarketDataProvider {
             AccumulatingDailyProvider(
-                RateLimitedProvider(provider, limiter: OutboundRateLimiter(vendor: provider.name, limits: limits, redis: redis, keys: settings.redisKeys)),
+                RateLimitedProvider(provider, limiter: OutboundRateLimiter(vendor: provider.name, limits: limits, redis: redis, keys: settings.redisKeys),
+                                    metrics: metrics),
                 store: store)
         }
         if let key = settings.finnhubAPIKey {
@@ -18,6 +20,6 @@ extension MarketDataChain {
             providers.append(vendor(AlphaVantageProvider(apiKey: key, baseURL: settings.alphaVantageBaseURL, http: http), settings.alphaVantageRateLimits))
         }
         providers.append(FileMarketData(directory: settings.marketDataDirectory))
-        return MarketDataChain(providers: providers)
+        return MarketDataChain(providers: providers, metrics: metrics)
     }
 }

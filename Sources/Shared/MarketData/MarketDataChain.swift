@@ -3,10 +3,13 @@
 /// answers, the error says what each one said, and whether it was "nobody has this symbol".
 public struct MarketDataChain: Sendable {
     public let providers: [any MarketDataProvider]
+    /// Counts every provider call by provider and outcome.
+    let metrics: StockHubMetrics?
 
-    public init(providers: [any MarketDataProvider]) {
+    public init(providers: [any MarketDataProvider], metrics: StockHubMetrics? = nil) {
         precondition(!providers.isEmpty, "a chain needs a provider")
         self.providers = providers
+        self.metrics = metrics
     }
 
     /// Every provider failed. `reasons` has one line per provider, in order.
@@ -45,12 +48,24 @@ public struct MarketDataChain: Sendable {
         var reasons: [String] = []
         var missing = false, failed = false
         for provider in providers {
-            do { return try await ask(provider) } catch {
+            do {
+                let answer = try await ask(provider)
+                metrics?.providerCall(provider.name, .ok)
+                return answer
+            } catch {
                 reasons.append("\(error)")
                 switch error {
-                case ProviderError.noData, MarketDataError.unknownSymbol: missing = true
-                case ProviderError.notOffered: break
-                default: failed = true
+                case ProviderError.noData, MarketDataError.unknownSymbol:
+                    missing = true
+                    metrics?.providerCall(provider.name, .noData)
+                case ProviderError.notOffered:
+                    metrics?.providerCall(provider.name, .notOffered)
+                case ProviderError.rateLimited:
+                    failed = true
+                    metrics?.providerCall(provider.name, .rateLimited)
+                default:
+                    failed = true
+                    metrics?.providerCall(provider.name, .error)
                 }
             }
         }

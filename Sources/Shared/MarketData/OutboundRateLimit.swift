@@ -107,11 +107,13 @@ public struct RateLimitedProvider: MarketDataProvider {
     let base: any MarketDataProvider
     let limiter: OutboundRateLimiter
     let patience: Duration
+    let metrics: StockHubMetrics?
 
-    public init(_ base: any MarketDataProvider, limiter: OutboundRateLimiter, patience: Duration = .seconds(2)) {
+    public init(_ base: any MarketDataProvider, limiter: OutboundRateLimiter, patience: Duration = .seconds(2), metrics: StockHubMetrics? = nil) {
         self.base = base
         self.limiter = limiter
         self.patience = patience
+        self.metrics = metrics
     }
 
     public var name: String { base.name }
@@ -126,8 +128,10 @@ public struct RateLimitedProvider: MarketDataProvider {
             }
             guard let wait else { return }
             guard waited + wait <= patience else {
+                metrics?.rateLimitRefused(name)
                 throw ProviderError.rateLimited(provider: name, detail: "our budget of \(limiter.limits.map(\.description).joined(separator: ", ")) is used up for the next \(wait)")
             }
+            metrics?.rateLimitWaited(name, for: wait)
             try await Task.sleep(for: wait)
             waited += wait
         }

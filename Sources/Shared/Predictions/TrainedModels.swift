@@ -95,8 +95,11 @@ public struct TrainedModels: Sendable {
 
     /// Fits every catalog model on the last `ForecastDocument.fitWindow` closes and backtests them.
     /// A gap in the dates that the fits or the backtest would see keeps the learned models out.
+    /// - Parameter fitted: told each final fit's model and duration (for metrics); called on the
+    ///   fitting thread, so it must be cheap.
     public static func fit(series: DailySeries, plan: BacktestPlan = ForecastDocument.backtestPlan,
-                           catalog: ModelCatalog = ModelCatalog(), now: Date = Date()) throws(ForecastDocument.Unavailable) -> TrainedModels {
+                           catalog: ModelCatalog = ModelCatalog(), now: Date = Date(),
+                           fitted: (@Sendable (String, Duration) -> Void)? = nil) throws(ForecastDocument.Unavailable) -> TrainedModels {
         let tooShort = ForecastDocument.Unavailable.tooShort(symbol: series.symbol, closes: series.closes.count)
         let window = Array(series.closes.suffix(ForecastDocument.fitWindow))
         guard let firstDate = series.dates.suffix(ForecastDocument.fitWindow).first, let lastDate = series.dates.last else { throw tooShort }
@@ -115,7 +118,11 @@ public struct TrainedModels: Sendable {
             }
         }
         // The final fits are independent of each other: fit them side by side.
-        let finalFits = parallelMap(candidates) { model in Result { try model.fitAny(window) } }
+        let finalFits = parallelMap(candidates) { model in
+            let began = ContinuousClock.now
+            defer { fitted?(model.name, began.duration(to: .now)) }
+            return Result { try model.fitAny(window) }
+        }
         var members: [Member] = []
         var unavailable = ModelCatalog.learnedNames.compactMap { name in
             catalog.refusal(of: name).map { ForecastDocument.UnavailableModel(name: name, reason: $0) }

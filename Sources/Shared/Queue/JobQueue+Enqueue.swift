@@ -40,13 +40,20 @@ extension JobQueue {
                 arguments: [RedisArgument(id), RedisArgument(job.type), RedisArgument(job.params), now,
                             RedisArgument(settings.maxStreamLength), RedisArgument(max(1, settings.dedupTTL.wholeMilliseconds / 1000))])
         }
-        return try await redis.evaluate(calls).map { reply in
+        let enqueued = try await redis.evaluate(calls).map { reply in
             guard let values = reply.array, values.count == 2, let jobID = values[0].string else {
                 if case .error(let message) = reply { throw RedisError.replyError(command: "EVALSHA enqueue", message: message) }
                 throw RedisError.unexpectedReply(command: "EVALSHA enqueue", reply: "\(reply)")
             }
             return Enqueued(id: jobID, deduplicated: values[1].int == 1)
         }
+        if let metrics {
+            // Counted per type once per call, not per job: a fan-out of thousands is a few increments.
+            var added: [String: Int] = [:]
+            for (job, result) in zip(jobs, enqueued) where !result.deduplicated { added[job.type, default: 0] += 1 }
+            for (type, count) in added { metrics.jobsEnqueued(type: type, count: count) }
+        }
+        return enqueued
     }
 
     /// Progress and stage text for people watching the job; published as an event.

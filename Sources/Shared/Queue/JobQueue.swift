@@ -69,11 +69,15 @@ public struct JobQueue: Sendable {
     public let redis: RedisClient
     public let keys: RedisKeys.Queue
     public let settings: JobQueueSettings
+    /// Counts the jobs this process enqueues (nil: not counted).
+    public let metrics: StockHubMetrics?
 
-    public init(redis: RedisClient, keys: RedisKeys.Queue = RedisKeys.Queue(), settings: JobQueueSettings = JobQueueSettings()) {
+    public init(redis: RedisClient, keys: RedisKeys.Queue = RedisKeys.Queue(), settings: JobQueueSettings = JobQueueSettings(),
+                metrics: StockHubMetrics? = nil) {
         self.redis = redis
         self.keys = keys
         self.settings = settings
+        self.metrics = metrics
     }
 
     /// Creates the stream and the consumer group if missing (idempotent; every process calls it).

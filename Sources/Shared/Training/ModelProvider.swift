@@ -45,7 +45,7 @@ public struct ModelProvider: Sendable {
 
     /// Fits every model now and stores the result (a storage failure is logged, not thrown).
     public func train(_ series: DailySeries) async throws(ForecastDocument.Unavailable) -> TrainedModels {
-        let trained = try await Self.fit(series)
+        let trained = try await Self.fit(series, metrics: store.metrics)
         do {
             try await store.save(trained, symbol: series.symbol)
         } catch {
@@ -55,15 +55,19 @@ public struct ModelProvider: Sendable {
     }
 
     /// Fitting is seconds of pure CPU at worst: kept off the cooperative pool.
-    public static func fit(_ series: DailySeries) async throws(ForecastDocument.Unavailable) -> TrainedModels {
+    /// - Parameter metrics: records each model's fit time.
+    public static func fit(_ series: DailySeries, metrics: StockHubMetrics? = nil) async throws(ForecastDocument.Unavailable) -> TrainedModels {
         let result: Result<TrainedModels, ForecastDocument.Unavailable>
+        var fitted: (@Sendable (String, Duration) -> Void)?
+        if let metrics { fitted = { model, took in metrics.modelFitted(model, took: took) } }
+        let timing = fitted
         do {
             result = try await NIOThreadPool.singleton.runIfActive { () -> Result<TrainedModels, ForecastDocument.Unavailable> in
-                do throws(ForecastDocument.Unavailable) { return .success(try TrainedModels.fit(series: series)) } catch { return .failure(error) }
+                do throws(ForecastDocument.Unavailable) { return .success(try TrainedModels.fit(series: series, fitted: timing)) } catch { return .failure(error) }
             }
         } catch {
             // The pool is shut down only at process exit: fit here rather than fail the job.
-            result = Result { () throws(ForecastDocument.Unavailable) in try TrainedModels.fit(series: series) }
+            result = Result { () throws(ForecastDocument.Unavailable) in try TrainedModels.fit(series: series, fitted: timing) }
         }
         return try result.get()
     }

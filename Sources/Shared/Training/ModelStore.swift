@@ -12,6 +12,8 @@ public struct ModelStore: Sendable {
     public let modelVersion: String
     /// Decoded trainings by symbol, each with the SHA-256 of the manifest it came from.
     private let loaded: ExpiringCache<String, LoadedTraining>?
+    /// Counts artifacts written and times the fits of the trainings stored here.
+    public let metrics: StockHubMetrics?
 
     /// A decoded training and the manifest bytes' digest that names it.
     public struct LoadedTraining: Sendable {
@@ -22,10 +24,12 @@ public struct ModelStore: Sendable {
     /// - Parameter loaded: keeps decoded trainings in this process (Worker). A load still reads
     ///   the manifest, so a new training is seen at once; only when its bytes are unchanged are
     ///   the artifacts not fetched and decoded again (one round trip instead of six on S3).
-    public init(storage: any ArtifactStore, modelVersion: String, loaded: ExpiringCache<String, LoadedTraining>? = nil) {
+    public init(storage: any ArtifactStore, modelVersion: String, loaded: ExpiringCache<String, LoadedTraining>? = nil,
+                metrics: StockHubMetrics? = nil) {
         self.storage = storage
         self.modelVersion = modelVersion
         self.loaded = loaded
+        self.metrics = metrics
     }
 
     /// Room for decoded trainings for an hour, bounded by their artifacts' bytes (a symbol's
@@ -81,6 +85,7 @@ public struct ModelStore: Sendable {
                                                      lastDate: trained.lastDate, observations: trained.observations)
             let key = artifactKey(model: member.name, symbol: symbol)
             try await storage.put(key, bytes)
+            metrics?.artifactWritten(kind: member.name, bytes: bytes.count)
             entries.append(.init(name: member.name, key: key, spec: member.model.spec, bytes: bytes.count, sha256: SHA256Hex.of(bytes),
                                  accuracy: member.accuracy))
         }
@@ -88,7 +93,9 @@ public struct ModelStore: Sendable {
                                 firstDate: trained.firstDate, lastDate: trained.lastDate, observations: trained.observations,
                                 ensembleAccuracy: trained.ensembleAccuracy, models: entries,
                                 unavailable: trained.unavailable.isEmpty ? nil : trained.unavailable)
-        try await storage.put(manifestKey(symbol: symbol), Array(try APIJSON.encoder().encode(manifest)))
+        let manifestBytes = Array(try APIJSON.encoder().encode(manifest))
+        try await storage.put(manifestKey(symbol: symbol), manifestBytes)
+        metrics?.artifactWritten(kind: "manifest", bytes: manifestBytes.count)
         return manifest
     }
 

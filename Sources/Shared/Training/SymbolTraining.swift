@@ -36,7 +36,7 @@ public struct SymbolTraining: Sendable {
         do { series = try await marketData.daily(symbol) } catch { throw .permanent("\(error)") }
         await progress(0.2, "fitting every model on \(symbol) and backtesting it")
         let trained: TrainedModels
-        do { trained = try await ModelProvider.fit(series) } catch { throw .permanent(error.description) }
+        do { trained = try await ModelProvider.fit(series, metrics: store.metrics) } catch { throw .permanent(error.description) }
         await progress(0.8, "writing \(symbol)'s artifacts and manifest")
         let manifest: ModelStore.Manifest
         let stored: TrainedModels

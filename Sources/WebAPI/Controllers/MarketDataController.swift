@@ -22,7 +22,7 @@ struct MarketDataController {
     func addRoutes(to routes: RouteTable) {
         routes.get("/api/stock/:symbol", access: .user) { _, context in
             let symbol = try symbol(context)
-            return try await remembered("stock \(symbol)") { StockQuote(try await quote(symbol)) }
+            return try await remembered("stock \(symbol)", kind: .quote) { StockQuote(try await quote(symbol)) }
         }
         routes.get("/api/timeseries/:symbol", access: .user) { request, context in try await timeseries(request, context) }
         routes.get("/api/intraday/:symbol", access: .user) { _, context in try await intraday(context) }
@@ -129,9 +129,11 @@ struct MarketDataController {
     }
 
     /// The remembered answer for `key`, or `make`'s, encoded once and remembered.
-    private func remembered(_ key: String, _ make: () async throws -> some Encodable) async throws -> Response {
+    /// A remembered answer counts as a hit of `kind`'s cache: no provider was asked for it.
+    private func remembered(_ key: String, kind: MarketDataCache.Kind, _ make: () async throws -> some Encodable) async throws -> Response {
         let body: ByteBuffer
         if let hit = answers.value(for: key) {
+            cache.metrics?.cacheLookup(kind: kind.rawValue, hit: true)
             body = hit
         } else {
             body = ByteBuffer(bytes: try APIJSON.encoder().encode(try await make()))
@@ -156,7 +158,7 @@ struct MarketDataController {
         guard let range = PriceRange(rawValue: text.uppercased()) else {
             throw APIError.badRequest(field: "range", "range must be one of \(PriceRange.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(text.prefix(20))\".")
         }
-        return try await remembered("timeseries \(symbol) \(range.rawValue)") {
+        return try await remembered("timeseries \(symbol) \(range.rawValue)", kind: .daily) {
             let daily: MarketDataCache.Answer<DailySeries>
             do throws(MarketDataChain.Exhausted) { daily = try await cache.daily(symbol) } catch { throw Self.apiError(error) }
             let points = range.points(of: daily.value).map { Series.Point(date: $0.time, price: $0.price) }

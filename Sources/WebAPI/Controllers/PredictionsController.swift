@@ -16,6 +16,7 @@ struct PredictionsController {
     let documents = ExpiringCache<String, ByteBuffer>(maxEntries: 1024, maxCost: 64 << 20)
     let localTTL: Duration
     let quota: JobQuotaCheck
+    let metrics: StockHubMetrics?
 
     static let maxPrecomputeSymbols = 50
 
@@ -43,13 +44,19 @@ struct PredictionsController {
         }
         do {
             let cacheKey = cache.key(for: request.symbol)
-            if let document = documents.value(for: cacheKey) { return Self.documentResponse(document) }
+            // A hit in this process's memory or in Redis is one hit: both answer without a job.
+            if let document = documents.value(for: cacheKey) {
+                metrics?.cacheLookup(kind: "prediction", hit: true)
+                return Self.documentResponse(document)
+            }
             if let cached = try await cache.document(for: request.symbol) {
+                metrics?.cacheLookup(kind: "prediction", hit: true)
                 let document = ByteBuffer(bytes: cached)
                 documents.insert(document, for: cacheKey, expires: .now + localTTL, cost: document.readableBytes)
                 return Self.documentResponse(document)
             }
             try await quota.charge(context.identity)
+            metrics?.cacheLookup(kind: "prediction", hit: false)
             let job = try await enqueue(request)
             return try JSONBody.response(
                 Accepted(jobID: job.id, status: "queued", statusURL: "/api/jobs/\(job.id)", deduplicated: job.deduplicated),
