@@ -36,7 +36,13 @@ struct RequestBoundaryMiddleware<Context: RequestContext>: RouterMiddleware {
         ]
         if failed, let failure {
             metadata["error"] = .string(String(describing: failure))
-            context.logger.error("request failed", metadata: metadata)
+            // A 503 is a dependency or budget that is out for now, answered with Retry-After:
+            // under load it is one line per request, and not a fault of ours to page about.
+            if response.status == .serviceUnavailable {
+                context.logger.warning("request refused for now", metadata: metadata)
+            } else {
+                context.logger.error("request failed", metadata: metadata)
+            }
         } else {
             context.logger.info("request", metadata: metadata)
         }
