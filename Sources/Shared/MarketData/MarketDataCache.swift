@@ -104,13 +104,22 @@ public struct MarketDataCache: Sendable {
             if let bytes = await freshBytes() { return .success(bytes) }
             let lock = FetchLock(key: key + ":fetching", redis: redis)
             let holding = await lock.acquire()
+            // The holder writes its answer before it releases the lock, so an answer can appear
+            // between any two of these reads: look again after each step that saw no holder.
+            if holding, let bytes = await freshBytes() {
+                await lock.release()
+                return .success(bytes)
+            }
             if !holding {
                 // Another process is asking the providers: wait for its answer while it holds the lock.
                 let clock = ContinuousClock(), deadline = clock.now + FetchLock.patience
                 while clock.now < deadline {
                     try? await Task.sleep(for: .milliseconds(50))
                     if let bytes = await freshBytes() { return .success(bytes) }
-                    if await !lock.isHeld() { break }
+                    if await !lock.isHeld() {
+                        if let bytes = await freshBytes() { return .success(bytes) }
+                        break
+                    }
                 }
             }
             let result: Result<[UInt8], MarketDataChain.Exhausted>
