@@ -63,14 +63,21 @@ public struct OutboundRateLimiter: Sendable {
 
     /// Takes one call from every limit, or says how long until one would pass.
     public func acquire() async throws -> Duration? {
-        guard !limits.isEmpty else { return nil }
-        let keys = limits.map { RedisArgument(self.keys.marketData("calls", "\(vendor):\($0.count)/\($0.period.components.seconds)")) }
-        // Per limit: its window (ms) and count; then this call's name in the logs.
-        let arguments = limits.flatMap { limit -> [RedisArgument] in
-            [RedisArgument(String(Int(Self.window(limit) / .milliseconds(1)))), RedisArgument(String(limit.count))]
+        try await Self.take(redis, limits.map { limit in
+            (key: keys.marketData("calls", "\(vendor):\(limit.count)/\(limit.period.components.seconds)"), window: Self.window(limit), count: limit.count)
+        }, what: "rate limit")
+    }
+
+    /// Takes one call from every log (at most `count` calls in its `window`), or says how long
+    /// until one would pass: the one check-and-take behind outbound budgets and job quotas.
+    static func take(_ redis: RedisClient, _ logs: [(key: String, window: Duration, count: Int)], what: String) async throws -> Duration? {
+        guard !logs.isEmpty else { return nil }
+        // Per log: its window (ms) and count; then this call's name in the logs.
+        let arguments = logs.flatMap { log -> [RedisArgument] in
+            [RedisArgument(String(Int(log.window / .milliseconds(1)))), RedisArgument(String(log.count))]
         } + [RedisArgument(UUID().uuidString)]
-        let reply = try await redis.evaluate(Self.script, keys: keys, arguments: arguments)
-        guard case .integer(let wait) = reply else { throw RedisError.unexpectedReply(command: "EVALSHA rate limit", reply: "\(reply)") }
+        let reply = try await redis.evaluate(script, keys: logs.map { RedisArgument($0.key) }, arguments: arguments)
+        guard case .integer(let wait) = reply else { throw RedisError.unexpectedReply(command: "EVALSHA \(what)", reply: "\(reply)") }
         return wait == 0 ? nil : .milliseconds(wait)
     }
 

@@ -15,18 +15,7 @@ final class EventStreamReader: Sendable {
     private let descriptor: Int32
 
     init(port: Int, path: String) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        guard fd >= 0, connected else {
-            if fd >= 0 { _ = Glibc.close(fd) }
-            throw TestSetupError("cannot connect to 127.0.0.1:\(port): errno \(errno)")
-        }
+        let fd = try RawConnection.connectLoopback(port: port)
         descriptor = fd
         let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n".utf8)
         guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == request.count else {

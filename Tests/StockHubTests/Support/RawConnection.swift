@@ -6,7 +6,12 @@ final class RawConnection: @unchecked Sendable {
     let descriptor: Int32
 
     init(port: Int) throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        descriptor = try Self.connectLoopback(port: port)
+    }
+
+    /// A socket connected to 127.0.0.1:`port` (blocking connect: loopback answers at once).
+    static func connectLoopback(port: Int) throws -> Int32 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -14,10 +19,11 @@ final class RawConnection: @unchecked Sendable {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        guard connected else {
-            close(descriptor)
-            throw TestSetupError("cannot connect to 127.0.0.1:\(port)")
+        guard descriptor >= 0, connected else {
+            if descriptor >= 0 { close(descriptor) }
+            throw TestSetupError("cannot connect to 127.0.0.1:\(port): errno \(errno)")
         }
+        return descriptor
     }
 
     deinit { close(descriptor) }
